@@ -1,0 +1,317 @@
+"""The facts `reporter` works with: collected evidence, checks, verdicts and the bundle.
+
+Every type here is a frozen pydantic model, so that it serialises to the JSON evidence
+bundle and loads back from it unchanged. Collectors build evidence, checks read it,
+templates present it: nothing here talks to AWS or renders anything.
+
+Evidence that could not be collected is never left out silently: each part carries an
+``error`` (an :class:`EvidenceError`) that says which call failed and why, and the checks
+turn it into ``unknown``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reporter.spec import Spec
+
+BUNDLE_SCHEMA = "reporter.bundle/1"
+
+
+class Frozen(BaseModel):
+    """Base for all model types: immutable, and unknown keys are an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EvidenceError(Frozen):
+    """Why a piece of evidence could not be collected.
+
+    ``operation`` names the call (``ecr:DescribeImages``, ``git log``, ``read file``);
+    ``code`` is the machine-readable cause (``AccessDeniedException``, ``ReadTimeout``,
+    ``MissingField``); ``message`` is one line a person reads.
+    """
+
+    operation: str
+    code: str
+    message: str
+
+    def line(self) -> str:
+        """The error as one line: ``ecr:DescribeImages failed: AccessDenied (...)``."""
+        return f"{self.operation} failed: {self.code} ({self.message})"
+
+
+# --------------------------------------------------------------------------- ECR
+
+
+class ImageEvidence(Frozen):
+    """What the registry says about ``repository:tag`` (ECR DescribeImages)."""
+
+    repository: str
+    tag: str
+    registry_id: str | None = None
+    found: bool = False
+    """True when the registry returned an image for the tag."""
+    not_found_reason: str | None = None
+    """Set when the registry answered that the repository or tag does not exist."""
+    digest: str | None = None
+    tags: tuple[str, ...] = ()
+    pushed_at: datetime | None = None
+    size_bytes: int | None = None
+    media_type: str | None = None
+    error: EvidenceError | None = None
+    """Set when the registry could not be asked (denied, throttled, timed out...)."""
+
+
+# --------------------------------------------------------------------------- ECS
+
+
+class ContainerEvidence(Frozen):
+    """One container of a running task."""
+
+    name: str
+    image: str | None = None
+    """The image reference the container was started from (``repo:tag`` or ``repo@sha256:...``)."""
+    image_digest: str | None = None
+    """The digest the container runs: ``containers[].imageDigest``, else the pinned reference."""
+    digest_source: Literal["imageDigest", "reference"] | None = None
+    last_status: str | None = None
+
+
+class TaskEvidence(Frozen):
+    """One task of the service (ECS DescribeTasks)."""
+
+    arn: str
+    task_definition: str | None = None
+    last_status: str | None = None
+    desired_status: str | None = None
+    started_at: datetime | None = None
+    created_at: datetime | None = None
+    containers: tuple[ContainerEvidence, ...] = ()
+
+
+class DeploymentEvidence(Frozen):
+    """One deployment of the service."""
+
+    id: str
+    status: str | None = None
+    task_definition: str | None = None
+    desired_count: int | None = None
+    running_count: int | None = None
+    pending_count: int | None = None
+    rollout_state: str | None = None
+    rollout_state_reason: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class ServiceEvidence(Frozen):
+    """The ECS service and its running tasks (DescribeServices, ListTasks, DescribeTasks)."""
+
+    cluster: str
+    name: str
+    found: bool = False
+    not_found_reason: str | None = None
+    status: str | None = None
+    desired_count: int | None = None
+    running_count: int | None = None
+    pending_count: int | None = None
+    task_definition: str | None = None
+    deployments: tuple[DeploymentEvidence, ...] = ()
+    tasks: tuple[TaskEvidence, ...] = ()
+    """The service's RUNNING tasks."""
+    error: EvidenceError | None = None
+    """DescribeServices could not be called."""
+    tasks_error: EvidenceError | None = None
+    """ListTasks or DescribeTasks could not be called: ``tasks`` is incomplete."""
+
+
+# --------------------------------------------------------------------------- logs
+
+
+class LogExcerpt(Frozen):
+    """One log event, as shown in a report. ``message`` is already redacted and cut."""
+
+    timestamp: datetime
+    stream: str
+    """The CloudWatch log stream, or ``file:line`` for local files."""
+    message: str
+
+
+MarkerKind = Literal["expected", "retired", "context"]
+
+
+class LogMatch(Frozen):
+    """Everything seen for one literal text in the window."""
+
+    text: str
+    kinds: tuple[MarkerKind, ...]
+    """Why the text was searched: expected by a hotfix, retired by one, or context."""
+    count: int = 0
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    excerpts: tuple[LogExcerpt, ...] = ()
+    """The latest few matching events, oldest first."""
+
+
+class LogsEvidence(Frozen):
+    """What the logs show between ``since`` and ``until``."""
+
+    source: Literal["cloudwatch", "files"]
+    group: str | None = None
+    files: tuple[str, ...] = ()
+    since: datetime
+    until: datetime
+    filter_patterns: tuple[str, ...] = ()
+    """The CloudWatch filter patterns sent (each ORs quoted texts)."""
+    events_scanned: int = 0
+    """Events read and classified (for CloudWatch: those the filter returned)."""
+    pages: int = 0
+    matches: tuple[LogMatch, ...] = ()
+    """One entry per searched text, in spec order."""
+    error: EvidenceError | None = None
+
+    def match(self, text: str) -> LogMatch | None:
+        """The match record for ``text``, if that text was searched."""
+        for m in self.matches:
+            if m.text == text:
+                return m
+        return None
+
+
+# --------------------------------------------------------------------------- code
+
+
+class CodeMarkerEvidence(Frozen):
+    """One ``code`` entry of one hotfix, looked up in the checkout."""
+
+    hotfix: str
+    path: str
+    text: str
+    found: bool | None = None
+    """True/False when the file was read; None when it could not be read."""
+    file_exists: bool | None = None
+    lines: tuple[int, ...] = ()
+    """1-based line numbers where the text occurs."""
+    line_text: str | None = None
+    """The first matching line, stripped (redacted and cut)."""
+    error: EvidenceError | None = None
+
+
+class FixCommit(Frozen):
+    """The newest commit that added a hotfix's code markers (``git log -S``)."""
+
+    hotfix: str
+    commit: str | None = None
+    committed_at: datetime | None = None
+    subject: str | None = None
+    error: EvidenceError | None = None
+
+
+class CodeEvidence(Frozen):
+    """The source checkout under ``code.root``."""
+
+    root: str
+    is_git: bool = False
+    head: str | None = None
+    markers: tuple[CodeMarkerEvidence, ...] = ()
+    fix_commits: tuple[FixCommit, ...] = ()
+    error: EvidenceError | None = None
+
+    def fix_commit(self, hotfix: str) -> FixCommit | None:
+        """The fix commit found for ``hotfix``, if git was asked."""
+        for c in self.fix_commits:
+            if c.hotfix == hotfix:
+                return c
+        return None
+
+
+# --------------------------------------------------------------------------- all
+
+
+class Evidence(Frozen):
+    """Everything collected for one run."""
+
+    collected_at: datetime
+    """"Now" of the run (``--now``), also the report date."""
+    image: ImageEvidence
+    service: ServiceEvidence | None = None
+    logs: LogsEvidence
+    code: CodeEvidence | None = None
+
+
+# --------------------------------------------------------------------------- checks
+
+
+class Status(str, Enum):
+    """How a check ended."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    MANUAL = "manual"
+
+
+class HotfixVerdict(str, Enum):
+    """Whether one hotfix is running."""
+
+    DEPLOYED = "DEPLOYED"
+    NOT_DEPLOYED = "NOT_DEPLOYED"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+
+class Verdict(str, Enum):
+    """The report's verdict; each maps to an exit code."""
+
+    VERIFIED = "VERIFIED"
+    PARTIAL = "PARTIAL"
+    NOT_DEPLOYED = "NOT_DEPLOYED"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+    @property
+    def exit_code(self) -> int:
+        """0 verified, 1 partial or not deployed, 3 inconclusive (2 is bad input)."""
+        return {"VERIFIED": 0, "PARTIAL": 1, "NOT_DEPLOYED": 1, "INCONCLUSIVE": 3}[self.value]
+
+
+class Check(Frozen):
+    """One check's result: a status, a sentence a person reads, and where it came from."""
+
+    id: str
+    status: Status
+    summary: str
+    source: str = ""
+    """The evidence the summary rests on, e.g. ``ECR DescribeImages backend:latest``."""
+    hotfix: str | None = None
+    """The hotfix this check belongs to; None for image.*, service.* and checklist.*."""
+    kind: str = ""
+    """The check's name without the hotfix prefix (``logs_expected``, ``found``...)."""
+
+
+class HotfixResult(Frozen):
+    """A hotfix's verdict and the ids of the checks it rests on."""
+
+    id: str
+    title: str
+    verdict: HotfixVerdict
+    checks: tuple[str, ...] = Field(default=())
+
+
+class Bundle(Frozen):
+    """The JSON evidence bundle (CONTRACT section 5): enough to re-render every report."""
+
+    verdict: Verdict
+    generated_at: datetime
+    hotfixes: tuple[HotfixResult, ...]
+    checks: tuple[Check, ...]
+    evidence: Evidence
+    spec: Spec
+    schema_: str = Field(default=BUNDLE_SCHEMA, alias="schema")
+    tool_version: str = ""
+    spec_path: str = ""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)

@@ -1,0 +1,382 @@
+"""The TOML spec (CONTRACT section 2), read with ``tomllib`` and validated into typed models.
+
+:func:`load_spec` is the only entry point that touches the file system. Every problem
+becomes an :class:`~reporter.errors.InputError` whose message names the file and the key
+(entries of arrays of tables count from 1: ``hotfix[2].id`` is the second ``[[hotfix]]``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+
+from reporter.errors import InputError
+
+MAX_SPEC_BYTES = 2 * 1024 * 1024
+MAX_HOTFIXES = 100
+MAX_TEXTS = 50
+"""Most ``expect_logs`` / ``retired_logs`` / ``code`` entries per hotfix."""
+MAX_TEXT_CHARS = 500
+"""A log or code marker text; CloudWatch caps a whole filter pattern at 1024 characters."""
+MAX_LINE_CHARS = 2000
+"""Titles, checklist items, ids of things."""
+MAX_NOTE_CHARS = 50_000
+MAX_REDACT_PATTERNS = 50
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _to_datetime(value: object) -> object:
+    """Accept a TOML datetime or an RFC 3339 string; refuse every other type."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        raise ValueError("a date without a time; give a datetime with a zone, e.g. 2025-11-26T09:00:00Z")
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?", text):
+            raise ValueError(f"not an RFC 3339 datetime: {value[:60]!r}")
+        try:
+            return datetime.fromisoformat(text.replace("z", "Z"))
+        except ValueError as exc:
+            raise ValueError(f"not an RFC 3339 datetime: {value[:60]!r} ({exc})") from exc
+    raise ValueError(f"expected a datetime with a zone, got {type(value).__name__}")
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_to_datetime), AfterValidator(_to_utc)]
+"""A zoned datetime, normalised to UTC. Naive datetimes are refused."""
+
+
+Line = Annotated[str, Field(min_length=1, max_length=MAX_LINE_CHARS)]
+MarkerText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+Note = Annotated[str, Field(max_length=MAX_NOTE_CHARS)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AwsSection(_Section):
+    """``[aws]``: overrides of the standard AWS configuration chain."""
+
+    region: Line | None = None
+    profile: Line | None = None
+    endpoint_url: Line | None = None
+    """Extension: send every AWS call to this endpoint (an emulator, a VPC endpoint)."""
+
+
+class ImageSection(_Section):
+    """``[image]``: the ECR image that should carry the fixes."""
+
+    repository: Line
+    tag: Line = "latest"
+    registry_id: Line | None = None
+    """Extension: the registry's account id, when it is not the caller's."""
+
+
+class ServiceSection(_Section):
+    """``[service]``: the ECS service that should run the image."""
+
+    cluster: Line
+    name: Line
+
+
+class LogsSection(_Section):
+    """``[logs]``: where the markers are looked for, and the window."""
+
+    group: Line | None = None
+    files: tuple[Line, ...] | None = None
+    since: Timestamp | None = None
+    until: Timestamp | None = None
+    context: tuple[MarkerText, ...] = Field(default=(), max_length=MAX_TEXTS)
+    """Extension: texts collected and shown in the report (never judged)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LogsSection:
+        if (self.group is None) == (self.files is None):
+            raise ValueError("give exactly one of `group` or `files`")
+        if self.files is not None and not self.files:
+            raise ValueError("`files` is empty")
+        if self.since is not None and self.until is not None and self.since >= self.until:
+            raise ValueError("`since` must be before `until`")
+        return self
+
+
+class CodeSection(_Section):
+    """``[code]``: the checkout that holds the fixes."""
+
+    root: Line = "."
+
+
+def _relative_inside(path: str) -> str:
+    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute() or path.startswith(("/", "\\")):
+        raise ValueError(f"{path!r} is absolute; give a path relative to code.root")
+    parts = re.split(r"[\\/]", path)
+    if ".." in parts:
+        raise ValueError(f"{path!r} leaves code.root ('..')")
+    return path
+
+
+class CodeMarker(_Section):
+    """One ``code`` entry: a text that must be in a file under ``code.root``."""
+
+    path: Annotated[Line, AfterValidator(_relative_inside)]
+    contains: MarkerText
+
+
+class HotfixSection(_Section):
+    """One ``[[hotfix]]``."""
+
+    id: Line
+    title: Line | None = None
+    expect_logs: tuple[MarkerText, ...] = Field(default=(), max_length=MAX_TEXTS)
+    retired_logs: tuple[MarkerText, ...] = Field(default=(), max_length=MAX_TEXTS)
+    code: tuple[CodeMarker, ...] = Field(default=(), max_length=MAX_TEXTS)
+    fixed_at: Timestamp | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_chars(cls, value: str) -> str:
+        if not ID_PATTERN.fullmatch(value):
+            raise ValueError(
+                f"id {value[:60]!r} may hold only letters, digits, '-' and '_' (at most 64)"
+            )
+        return value
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the id when there is none."""
+        return self.title or self.id
+
+
+class ChecklistItem(_Section):
+    """One ``[[checklist]]`` item: something only a person can tick."""
+
+    item: Line
+    done: StrictBool = False
+
+
+class NotesSection(_Section):
+    """``[notes]``: the author's own Markdown, placed in the report's sections."""
+
+    summary: Note | None = None
+    root_cause: Note | None = None
+    impact: Note | None = None
+    user_impact: Note | None = None
+    lessons: Note | None = None
+
+
+def _valid_regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern[:60]!r}: {exc}") from exc
+    if re.fullmatch(pattern, ""):
+        raise ValueError(f"pattern {pattern[:60]!r} matches the empty text")
+    return pattern
+
+
+class RedactSection(_Section):
+    """``[redact]``: the author's own secret patterns (regular expressions)."""
+
+    patterns: tuple[
+        Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_valid_regex)],
+        ...,
+    ] = Field(default=(), max_length=MAX_REDACT_PATTERNS)
+
+
+class Spec(_Section):
+    """A whole spec file."""
+
+    title: Line = "Hotfix Verification Report"
+    incident: Line | None = None
+    claimed_deployed_at: Timestamp
+    fixed_at: Timestamp | None = None
+    aws: AwsSection = AwsSection()
+    image: ImageSection
+    service: ServiceSection | None = None
+    logs: LogsSection
+    code: CodeSection | None = None
+    hotfix: tuple[HotfixSection, ...] = Field(min_length=1, max_length=MAX_HOTFIXES)
+    checklist: tuple[ChecklistItem, ...] = Field(default=(), max_length=MAX_HOTFIXES)
+    notes: NotesSection = NotesSection()
+    redact: RedactSection = RedactSection()
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Spec:
+        seen: set[str] = set()
+        for fix in self.hotfix:
+            if fix.id in seen:
+                raise ValueError(f"duplicate hotfix id {fix.id!r}")
+            seen.add(fix.id)
+        return self
+
+    @property
+    def hotfixes(self) -> tuple[HotfixSection, ...]:
+        """The ``[[hotfix]]`` entries, in file order."""
+        return self.hotfix
+
+    def log_texts(self) -> list[str]:
+        """Every distinct log text (expected, retired, context), in spec order."""
+        texts: dict[str, None] = {}
+        for fix in self.hotfix:
+            for text in (*fix.expect_logs, *fix.retired_logs):
+                texts.setdefault(text, None)
+        for text in self.logs.context:
+            texts.setdefault(text, None)
+        return list(texts)
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated spec and where it came from."""
+
+    spec: Spec
+    path: Path
+    """The spec file as given."""
+    base_dir: Path
+    """The spec's folder: relative paths in the spec start here."""
+
+    @property
+    def code_root(self) -> Path | None:
+        """``code.root`` resolved against the spec's folder."""
+        if self.spec.code is None:
+            return None
+        return (self.base_dir / self.spec.code.root).resolve()
+
+    def log_files(self) -> list[Path]:
+        """``logs.files`` globbed from the spec's folder, sorted, without duplicates."""
+        found: dict[Path, None] = {}
+        for pattern in self.spec.logs.files or ():
+            for match in _glob(self.base_dir, pattern):
+                if match.is_file():
+                    found.setdefault(match, None)
+        return list(found)
+
+
+def format_location(loc: tuple[int | str, ...]) -> str:
+    """``('hotfix', 1, 'id')`` -> ``hotfix[2].id`` (entries count from 1)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        elif part.startswith(("function-after", "function-before", "function-wrap")):
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _describe(error: ErrorDetails) -> str:
+    loc = format_location(tuple(error["loc"]))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key {loc!r}"
+    if kind == "missing":
+        return f"missing required key {loc!r}"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind == "timezone_aware":
+        message = "datetime has no zone (add Z or an offset such as +00:00)"
+    elif kind.endswith("_type") or kind.endswith("_parsing"):
+        value = error.get("input")
+        message = f"{message} (got {type(value).__name__})"
+    return f"key {loc!r}: {message}" if loc else message
+
+
+def parse_spec(data: dict[str, Any], source: str) -> Spec:
+    """Validate decoded TOML into a :class:`Spec`; ``source`` names the file in errors."""
+    try:
+        return Spec.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise InputError(source, _describe(errors[0]) + more) from None
+
+
+def read_text_file(path: Path, what: str, limit: int = MAX_SPEC_BYTES) -> str:
+    """Read a UTF-8 file, turning every failure into an :class:`InputError`."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError(str(path), f"{what} not found") from None
+    except IsADirectoryError:
+        raise InputError(str(path), f"{what} is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read {what}: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise InputError(str(path), f"{what} is larger than {limit // (1024 * 1024)} MiB")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            str(path), f"{what} is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+
+
+def _check_code_paths(loaded: LoadedSpec) -> None:
+    root = loaded.code_root
+    if root is None:
+        return
+    for n, fix in enumerate(loaded.spec.hotfix, start=1):
+        for m, marker in enumerate(fix.code, start=1):
+            target = (root / marker.path).resolve()
+            if not target.is_relative_to(root):
+                raise InputError(
+                    str(loaded.path),
+                    f"key 'hotfix[{n}].code[{m}].path': {marker.path!r} leads out of code.root "
+                    f"(through a symbolic link to {target})",
+                )
+
+
+def _check_log_files(loaded: LoadedSpec) -> None:
+    if loaded.spec.logs.files is None:
+        return
+    for n, pattern in enumerate(loaded.spec.logs.files, start=1):
+        if not any(p.is_file() for p in _glob(loaded.base_dir, pattern)):
+            raise InputError(
+                str(loaded.path), f"key 'logs.files[{n}]': {pattern!r} matches no file"
+            )
+
+
+def _glob(base: Path, pattern: str) -> list[Path]:
+    path = Path(pattern)
+    if path.is_absolute():
+        return sorted(Path(path.anchor).glob(str(path.relative_to(path.anchor))))
+    return sorted(base.glob(pattern))
+
+
+def load_spec(path: Path) -> LoadedSpec:
+    """Read, parse and validate a spec file; raise :class:`InputError` on any problem."""
+    text = read_text_file(path, "spec")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(path), f"invalid TOML: {exc}") from None
+    spec = parse_spec(data, str(path))
+    loaded = LoadedSpec(spec=spec, path=path, base_dir=path.resolve().parent)
+    _check_code_paths(loaded)
+    _check_log_files(loaded)
+    return loaded
