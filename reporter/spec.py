@@ -368,6 +368,18 @@ def _glob(base: Path, pattern: str) -> list[Path]:
     return sorted(base.glob(pattern))
 
 
+def parse_now(value: str) -> datetime:
+    """``--now``: an RFC 3339 datetime with a zone, as UTC."""
+    try:
+        moment = _to_datetime(value)
+    except ValueError as exc:
+        raise InputError("--now", str(exc)) from None
+    assert isinstance(moment, datetime)
+    if moment.tzinfo is None:
+        raise InputError("--now", f"{value!r} has no zone (add Z or an offset such as +00:00)")
+    return moment.astimezone(UTC)
+
+
 def load_spec(path: Path) -> LoadedSpec:
     """Read, parse and validate a spec file; raise :class:`InputError` on any problem."""
     text = read_text_file(path, "spec")

@@ -1,0 +1,7 @@
+"""``python -m reporter``."""
+
+import sys
+
+from reporter.cli import main
+
+sys.exit(main())

@@ -1,0 +1,201 @@
+"""The command line: options in, exit code out. The work is done elsewhere."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from reporter.errors import InputError
+from reporter.model import Bundle
+from reporter.render import OutputFormat
+from reporter.text import visible
+
+EXIT_BAD_INPUT = 2
+DEFAULT_FORMATS = (OutputFormat.MD, OutputFormat.PDF)
+
+app = typer.Typer(
+    name="reporter",
+    help="Prove whether a hotfix is really running in production, and write the proof up.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+SpecArg = Annotated[Path, typer.Argument(help="The TOML spec.", show_default=False)]
+FormatOpt = Annotated[
+    list[OutputFormat] | None,
+    typer.Option("--format", "-f", help="Output format; repeat for several. Default: md and pdf."),
+]
+OutputDirOpt = Annotated[Path, typer.Option("--output-dir", "-o", help="Folder for the reports (created).")]
+NowOpt = Annotated[
+    str | None,
+    typer.Option("--now", help="Fix 'now' (RFC 3339, with a zone): end of the log window and report date."),
+]
+TemplateDirOpt = Annotated[
+    Path | None,
+    typer.Option("--template-dir", help="Templates here override the packaged ones of the same name."),
+]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (overrides the spec and AWS_PROFILE).")]
+RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (overrides the spec and AWS_REGION).")]
+EndpointOpt = Annotated[
+    str | None, typer.Option("--endpoint-url", help="Send AWS calls here (overrides the spec and AWS_ENDPOINT_URL).")
+]
+
+
+def _now(value: str | None) -> datetime:
+    from reporter.pipeline import utc_now
+    from reporter.spec import parse_now
+
+    return parse_now(value) if value is not None else utc_now()
+
+
+def _formats(values: Sequence[OutputFormat] | None) -> list[OutputFormat]:
+    chosen = list(dict.fromkeys(values or DEFAULT_FORMATS))
+    return chosen
+
+
+def _echo_paths(paths: Sequence[Path]) -> None:
+    for path in paths:
+        typer.echo(str(path))
+
+
+def _echo_verdict(bundle: Bundle) -> None:
+    """The verdict table: one row per hotfix, then the checks that did not pass."""
+    from reporter.model import Status
+
+    width = max([len("HOTFIX"), *(len(h.id) for h in bundle.hotfixes)])
+    typer.echo("")
+    typer.echo(f"{'HOTFIX':<{width}}  VERDICT")
+    for result in bundle.hotfixes:
+        typer.echo(f"{result.id:<{width}}  {result.verdict.value}")
+    open_checks = [c for c in bundle.checks if c.status in (Status.FAIL, Status.UNKNOWN)]
+    if open_checks:
+        typer.echo("")
+        for check in open_checks:
+            summary = visible(check.summary, keep_newlines=False)
+            typer.echo(f"{check.status.value.upper():<7}  {check.id}: {summary}")
+    typer.echo("")
+    typer.echo(f"Verdict: {bundle.verdict.value} (exit {bundle.verdict.exit_code})")
+
+
+def _collect(spec: Path, now: str | None, profile: str | None, region: str | None, endpoint_url: str | None) -> Bundle:
+    from reporter.collect.aws import AwsOptions
+    from reporter.pipeline import build_bundle, collect
+    from reporter.spec import load_spec
+
+    moment = _now(now)
+    loaded = load_spec(spec)
+    evidence = collect(loaded, moment, AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url))
+    return build_bundle(loaded, evidence)
+
+
+@app.command()
+def verify(
+    spec: SpecArg,
+    format: FormatOpt = None,  # noqa: A002 - the contract's option name
+    output_dir: OutputDirOpt = Path("reports"),
+    now: NowOpt = None,
+    template_dir: TemplateDirOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+    endpoint_url: EndpointOpt = None,
+) -> None:
+    """Collect the evidence, judge it and write the reports. Exits by verdict."""
+    from reporter.render import write_reports
+
+    formats = _formats(format)
+    bundle = _collect(spec, now, profile, region, endpoint_url)
+    paths = write_reports(bundle, formats, output_dir, spec.stem, template_dir)
+    _echo_paths(paths)
+    _echo_verdict(bundle)
+    raise typer.Exit(bundle.verdict.exit_code)
+
+
+@app.command("collect")
+def collect_command(
+    spec: SpecArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the JSON evidence bundle.")],
+    now: NowOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+    endpoint_url: EndpointOpt = None,
+) -> None:
+    """Collect the evidence into a JSON bundle (and nothing else). Exits by verdict."""
+    from reporter.render import write_bundle
+
+    bundle = _collect(spec, now, profile, region, endpoint_url)
+    path = write_bundle(bundle, output)
+    _echo_paths([path])
+    _echo_verdict(bundle)
+    raise typer.Exit(bundle.verdict.exit_code)
+
+
+@app.command()
+def render(
+    bundle_path: Annotated[Path, typer.Argument(metavar="BUNDLE.json", help="An evidence bundle from collect or verify.")],
+    format: FormatOpt = None,  # noqa: A002 - the contract's option name
+    output_dir: OutputDirOpt = Path("reports"),
+    template_dir: TemplateDirOpt = None,
+) -> None:
+    """Render reports from a bundle, offline: no AWS call, no credentials."""
+    from reporter.render import write_reports
+    from reporter.render.json import load_bundle
+
+    bundle = load_bundle(bundle_path)
+    paths = write_reports(bundle, _formats(format), output_dir, bundle_path.stem, template_dir)
+    _echo_paths(paths)
+    _echo_verdict(bundle)
+
+
+@app.command()
+def demo(output_dir: OutputDirOpt = Path("reports")) -> None:
+    """Reproduce the reference incident on an in-process AWS emulator and write md and pdf."""
+    from reporter.demo import run_demo
+
+    paths, bundle = run_demo(output_dir)
+    _echo_paths(paths)
+    _echo_verdict(bundle)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the example spec.")] = Path("hotfix.toml"),
+) -> None:
+    """Write a commented example spec (never overwrites)."""
+    from reporter.init import write_example
+
+    typer.echo(str(write_example(path)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; bad input of any kind is one line on stderr and exit 2."""
+    try:
+        result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except InputError as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        _error(exc.format_message())
+        return EXIT_BAD_INPUT
+    except click.exceptions.Abort:
+        _error("aborted")
+        return 130
+    return int(result) if isinstance(result, int) else 0
+
+
+def _error(message: str) -> None:
+    line = " ".join(visible(message, keep_newlines=False).split())
+    sys.stderr.write(f"reporter: error: {line}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
