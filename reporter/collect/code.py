@@ -30,7 +30,7 @@ from typing import IO
 from reporter.model import CodeEvidence, CodeMarkerEvidence, EvidenceError, FixCommit
 from reporter.redact import Redactor
 from reporter.spec import CodeMarker, HotfixSection
-from reporter.text import clean
+from reporter.text import clean, truncate, visible
 
 CHUNK_BYTES = 1024 * 1024
 """How much of a file is read at a time."""
@@ -370,7 +370,10 @@ def _find_repo(git: _Git, root: Path) -> _Repo:
         if "not a git repository" in line:
             raise git.failed("git rev-parse", "NotGit", f"{root} is not inside a git work tree")
         raise git.failed("git rev-parse", "GitError", line)
-    toplevel = Path(top.stdout.decode("utf-8", errors="surrogateescape").rstrip("\n")).resolve()
+    out = top.stdout.decode("utf-8", errors="surrogateescape").rstrip("\n")
+    if not out:
+        raise git.failed("git rev-parse", "NotGit", f"{root} is not inside a git work tree")
+    toplevel = Path(out).resolve()
     head = git.run("git rev-parse", root, "rev-parse", "--verify", "-q", "HEAD^{commit}")
     head_id = (
         head.stdout.decode("ascii", errors="replace").strip() if head.returncode == 0 else None
@@ -386,12 +389,9 @@ class _Commit:
 
 
 def _not_committed(marker: CodeMarker, why: str) -> _GitFailed:
-    text = marker.contains if len(marker.contains) <= 80 else marker.contains[:80] + "…"
-    return _GitFailed(
-        EvidenceError(
-            operation=GIT_LOG, code="NotCommitted", message=f"{text!r} in {marker.path} {why}"
-        )
-    )
+    text = visible(truncate(marker.contains, 80), keep_newlines=False)
+    message = f"“{text}” in {visible(marker.path, keep_newlines=False)} {why}"
+    return _GitFailed(EvidenceError(operation=GIT_LOG, code="NotCommitted", message=message))
 
 
 def _marker_commit(git: _Git, repo: _Repo, root: Path, marker: CodeMarker) -> _Commit:
@@ -518,11 +518,9 @@ def collect_code(
     markers = tuple(find_marker(root, fix.id, m, redactor) for fix in with_code for m in fix.code)
     git = _Git(redactor=redactor, env=_git_env())
     try:
-        repo: _Repo | None = _find_repo(git, root)
+        repo = _find_repo(git, root)
     except _GitFailed as failed:
-        repo, git_error = None, failed.error
-    if repo is None:
-        commits = tuple(FixCommit(hotfix=fix.id, error=git_error) for fix in wanted)
+        commits = tuple(FixCommit(hotfix=fix.id, error=failed.error) for fix in wanted)
         return CodeEvidence(root=str(root), markers=markers, fix_commits=commits)
     commits = tuple(_fix_commit(git, repo, root, fix) for fix in wanted)
     return CodeEvidence(
