@@ -1,0 +1,667 @@
+"""The ECS collector: against moto's server over HTTP, then its parsing on recorded responses."""
+
+from __future__ import annotations
+
+import copy
+import json
+import socket
+import threading
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.exceptions import ClientError, ConnectTimeoutError
+from botocore.parsers import create_parser
+from botocore.stub import Stubber
+from moto.ecs.models import ecs_backends
+
+from reporter.collect.aws import AwsClients, AwsOptions, make_clients
+from reporter.collect.ecs import (
+    Boto3Ecs,
+    collect_service,
+    collect_tasks,
+    parse_container,
+    parse_service,
+    parse_tasks,
+    pinned_digest,
+)
+from reporter.model import ContainerEvidence
+from reporter.spec import ServiceSection
+from tests.conftest import ACCOUNT, REGION
+
+DATA = Path(__file__).parent / "data"
+CLUSTER = "prod"
+SERVICE = "backend-service"
+REPO_URI = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/backend"
+DIGEST = "sha256:" + "a" * 64
+SIDECAR = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+STARTED = datetime(2025, 11, 26, 9, 15, tzinfo=UTC)
+CREATED = datetime(2025, 11, 26, 9, 14, tzinfo=UTC)
+SECTION = ServiceSection(cluster=CLUSTER, name=SERVICE)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def aws_response(service: str, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` (the JSON on the wire) parsed by botocore: exactly what boto3 would return."""
+    model = botocore.session.get_session().get_service_model(service)
+    parser = create_parser(model.metadata["protocol"])
+    raw = {"body": json.dumps(body).encode(), "headers": {}, "status_code": 200}
+    shape = model.operation_model(operation).output_shape
+    assert shape is not None
+    parsed: dict[str, Any] = parser.parse(raw, shape)
+    return parsed
+
+
+def client_error(code: str, message: str, operation: str, status: int = 400) -> ClientError:
+    """The ClientError botocore raises when AWS answers ``code``."""
+    response: Any = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, operation)
+
+
+def recorded(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def task_arn(i: int) -> str:
+    return f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/{i:032x}"
+
+
+def wire_task(arn: str, status: str = "RUNNING") -> dict[str, Any]:
+    """A DescribeTasks ``tasks[]`` entry as on the wire."""
+    return {
+        "taskArn": arn,
+        "taskDefinitionArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/backend:7",
+        "lastStatus": status,
+        "desiredStatus": "RUNNING",
+        "createdAt": CREATED.timestamp(),
+        "startedAt": STARTED.timestamp(),
+        "containers": [
+            {
+                "name": "app",
+                "image": f"{REPO_URI}:latest",
+                "imageDigest": DIGEST,
+                "lastStatus": status,
+            }
+        ],
+    }
+
+
+class FakeEcs:
+    """A fake of the AWS seam: recorded responses, optionally raising botocore errors."""
+
+    def __init__(
+        self,
+        service: Mapping[str, Any] | None = None,
+        pages: Sequence[Sequence[str]] = (),
+        statuses: Mapping[str, str] | None = None,
+        describe_services_error: Exception | None = None,
+        list_error_after: int | None = None,
+        describe_tasks_error: Exception | None = None,
+        fail_chunk_with: str | None = None,
+    ) -> None:
+        self.service = service or recorded("ecs_describe_services.json")
+        self.pages = pages
+        self.statuses = statuses or {}
+        self.describe_services_error = describe_services_error
+        self.list_error_after = list_error_after
+        self.describe_tasks_error = describe_tasks_error
+        self.fail_chunk_with = fail_chunk_with
+        self.chunks: list[list[str]] = []
+        self.listed = 0
+        self._lock = threading.Lock()
+
+    def describe_service(self, cluster: str, name: str) -> Mapping[str, Any]:
+        if self.describe_services_error is not None:
+            raise self.describe_services_error
+        return aws_response("ecs", "DescribeServices", self.service)
+
+    def list_task_pages(self, cluster: str, service: str) -> Iterator[Mapping[str, Any]]:
+        for number, page in enumerate(self.pages):
+            if self.list_error_after is not None and number >= self.list_error_after:
+                raise client_error("ThrottlingException", "Rate exceeded", "ListTasks")
+            self.listed += 1
+            body: dict[str, Any] = {"taskArns": list(page)}
+            if number + 1 < len(self.pages):
+                body["nextToken"] = f"token-{number + 1}"
+            yield aws_response("ecs", "ListTasks", body)
+
+    def describe_tasks(self, cluster: str, arns: Sequence[str]) -> Mapping[str, Any]:
+        with self._lock:
+            self.chunks.append(list(arns))
+        if self.describe_tasks_error is not None and self.fail_chunk_with in arns:
+            raise self.describe_tasks_error
+        tasks = [wire_task(arn, self.statuses.get(arn, "RUNNING")) for arn in arns]
+        return aws_response("ecs", "DescribeTasks", {"tasks": tasks, "failures": []})
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+# --------------------------------------------------------------------------- moto
+
+
+def _moto_api(moto_server: str, action: str, body: Mapping[str, Any]) -> None:
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        f"{moto_server}/moto-api/state-manager/{action}",
+        data=json.dumps(body).encode(),
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        response.read()
+
+
+@pytest.fixture
+def ecs_world(moto_server: str, aws: AwsClients) -> Iterator[AwsClients]:
+    """moto's ECS with tasks that stay RUNNING.
+
+    moto advances a task one state (RUNNING -> DEACTIVATING -> ...) on every
+    DescribeTasks by default; a "manual" transition that needs a million describes
+    keeps tasks where the test puts them.
+    """
+    transition = {"progression": "manual", "times": 1_000_000}
+    _moto_api(moto_server, "set-transition", {"model_name": "ecs::task", "transition": transition})
+    yield aws
+    _moto_api(moto_server, "unset-transition", {"model_name": "ecs::task"})
+
+
+def start_service(aws: AwsClients, tasks: int, image: str = f"{REPO_URI}:latest") -> list[str]:
+    """A cluster, a task definition, a service, and ``tasks`` running Fargate tasks; their ARNs."""
+    aws.ecs.create_cluster(clusterName=CLUSTER)
+    definition = aws.ecs.register_task_definition(
+        family="backend",
+        containerDefinitions=[{"name": "app", "image": image, "memory": 512}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    aws.ecs.create_service(
+        cluster=CLUSTER, serviceName=SERVICE, taskDefinition=definition, desiredCount=tasks
+    )
+    arns: list[str] = []
+    while len(arns) < tasks:  # RunTask starts at most 10 tasks per call
+        started = aws.ecs.run_task(
+            cluster=CLUSTER,
+            taskDefinition=definition,
+            count=min(10, tasks - len(arns)),
+            launchType="FARGATE",
+            startedBy="ecs-svc/1234567890123456789",
+        )
+        arns.extend(t["taskArn"] for t in started["tasks"])
+    return arns
+
+
+def backend_task(arn: str) -> Any:
+    """moto's in-process task object (to set what moto does not: startedAt, imageDigest...)."""
+    return ecs_backends[ACCOUNT][REGION].tasks[CLUSTER][arn]
+
+
+def test_service_with_many_tasks_is_described_in_chunks_of_100(ecs_world: AwsClients) -> None:
+    arns = start_service(ecs_world, 130)
+    ecs_world.ecs.stop_task(cluster=CLUSTER, task=arns[0], reason="replaced")
+    backend_task(arns[1]).last_status = "PENDING"
+    chunk_sizes: list[int] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        chunk_sizes.append(len(params["tasks"]))
+
+    ecs_world.ecs.meta.events.register("provide-client-params.ecs.DescribeTasks", record)
+
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+
+    assert service.found is True
+    assert service.error is None
+    assert service.tasks_error is None
+    assert service.status == "ACTIVE"
+    assert service.desired_count == 130
+    assert service.task_definition == f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/backend:1"
+    assert sorted(chunk_sizes) == [29, 100]  # the stopped task is not listed
+    assert [t.arn for t in service.tasks] == sorted(arns[2:])
+    assert {t.last_status for t in service.tasks} == {"RUNNING"}
+    assert {t.desired_status for t in service.tasks} == {"RUNNING"}
+    (deployment,) = service.deployments
+    assert deployment.id.startswith("ecs-svc/")
+    assert deployment.status == "PRIMARY"
+    assert deployment.task_definition == service.task_definition
+    assert deployment.desired_count == 130
+    assert deployment.rollout_state == "IN_PROGRESS"
+    assert deployment.created_at is not None
+    assert deployment.created_at.tzinfo == UTC
+
+
+def test_started_at_and_image_digests_of_every_container(ecs_world: AwsClients) -> None:
+    (arn,) = start_service(ecs_world, 1)
+    task = backend_task(arn)
+    task.started_at = STARTED
+    task.created_at = CREATED
+    task.containers[0].image_digest = DIGEST
+    task.containers[0].last_status = "RUNNING"
+    sidecar = copy.copy(task.containers[0])
+    sidecar.name, sidecar.image, sidecar.image_digest = "log-router", SIDECAR, "sha256:" + "b" * 64
+    task.containers.append(sidecar)
+
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+
+    (found,) = service.tasks
+    assert found.arn == arn
+    assert found.started_at == STARTED
+    assert found.created_at == CREATED
+    assert found.task_definition == f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/backend:1"
+    assert found.containers == (
+        ContainerEvidence(
+            name="app",
+            image=f"{REPO_URI}:latest",
+            image_digest=DIGEST,
+            digest_source="imageDigest",
+            last_status="RUNNING",
+        ),
+        ContainerEvidence(
+            name="log-router",
+            image=SIDECAR,
+            image_digest="sha256:" + "b" * 64,
+            digest_source="imageDigest",
+            last_status="RUNNING",
+        ),
+    )
+
+
+def test_moto_task_without_started_at_or_digest_leaves_them_unknown(ecs_world: AwsClients) -> None:
+    start_service(ecs_world, 1)
+
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+
+    (task,) = service.tasks
+    assert task.started_at is None
+    assert task.containers[0].image_digest is None
+    assert task.containers[0].digest_source is None
+
+
+def test_digest_pinned_reference_gives_the_digest(ecs_world: AwsClients) -> None:
+    start_service(ecs_world, 1, image=f"{REPO_URI}@{DIGEST}")
+
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+
+    (container,) = service.tasks[0].containers
+    assert container.image == f"{REPO_URI}@{DIGEST}"
+    assert container.image_digest == DIGEST
+    assert container.digest_source == "reference"
+
+
+def test_missing_service_is_not_found(ecs_world: AwsClients) -> None:
+    start_service(ecs_world, 2)
+
+    service = collect_service(
+        Boto3Ecs(ecs_world.ecs), ServiceSection(cluster=CLUSTER, name="nope"), "backend"
+    )
+
+    assert service.found is False
+    assert service.error is None
+    assert service.not_found_reason == "service 'nope' not found in cluster 'prod'"
+    assert service.tasks == ()
+
+
+def test_missing_cluster_is_not_found(ecs_world: AwsClients) -> None:
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+
+    assert service.found is False
+    assert service.error is None
+    assert service.not_found_reason == "cluster 'prod' not found"
+
+
+def test_unreachable_ecs_is_an_error_not_an_exception() -> None:
+    options = AwsOptions(
+        region=REGION,
+        endpoint_url=f"http://127.0.0.1:{closed_port()}",
+        access_key_id="testing",
+        secret_access_key="testing",
+        max_attempts=1,
+        connect_timeout=1,
+        read_timeout=1,
+    )
+
+    service = collect_service(Boto3Ecs(make_clients(options).ecs), SECTION, repository="backend")
+
+    assert service.found is False
+    assert service.error is not None
+    assert service.error.operation == "ecs:DescribeServices"
+    assert service.error.code == "ConnectionError"
+
+
+def test_list_task_pages_follows_next_token() -> None:
+    """moto answers ListTasks in one page whatever maxResults says: botocore's Stubber plays AWS."""
+    client = boto3.client(
+        "ecs", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    expected = {"cluster": CLUSTER, "serviceName": SERVICE, "desiredStatus": "RUNNING"}
+    with Stubber(client) as stub:
+        stub.add_response("list_tasks", {"taskArns": [task_arn(1)], "nextToken": "t1"}, expected)
+        stub.add_response(
+            "list_tasks",
+            {"taskArns": [task_arn(2)], "nextToken": "t2"},
+            {**expected, "nextToken": "t1"},
+        )
+        stub.add_response(
+            "list_tasks", {"taskArns": [task_arn(3)]}, {**expected, "nextToken": "t2"}
+        )
+
+        pages = list(Boto3Ecs(client).list_task_pages(CLUSTER, SERVICE))
+
+        stub.assert_no_pending_responses()
+    assert [p["taskArns"] for p in pages] == [[task_arn(1)], [task_arn(2)], [task_arn(3)]]
+
+
+def test_boto3_describe_tasks_refuses_more_than_100_arns() -> None:
+    client = boto3.client(
+        "ecs", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+    with pytest.raises(ValueError, match="at most 100"):
+        Boto3Ecs(client).describe_tasks(CLUSTER, [task_arn(i) for i in range(101)])
+
+
+# --------------------------------------------------------------------------- collect (fake seam)
+
+
+def test_tasks_of_every_page_are_described_in_chunks_and_sorted() -> None:
+    arns = [task_arn(i) for i in range(250)]
+    pending = arns[7]
+    pages = [arns[200:], arns[:100], [*arns[100:200], arns[0]]]  # unordered, one repeat
+    api = FakeEcs(pages=pages, statuses={pending: "PENDING"})
+
+    service = collect_service(api, SECTION, repository="content-marketing-swarm-backend")
+
+    assert api.listed == 3
+    assert sorted(len(c) for c in api.chunks) == [50, 100, 100]
+    assert sorted(a for c in api.chunks for a in c) == arns
+    assert [t.arn for t in service.tasks] == [a for a in arns if a != pending]
+    assert service.tasks_error is None
+
+
+def test_result_does_not_depend_on_thread_count() -> None:
+    arns = [task_arn(i) for i in range(450)]
+    pages = [arns[i : i + 100] for i in range(0, 450, 100)][::-1]
+
+    serial = collect_service(FakeEcs(pages=pages), SECTION, "backend", workers=1)
+    parallel = collect_service(FakeEcs(pages=pages), SECTION, "backend", workers=8)
+
+    assert serial == parallel
+    assert len(serial.tasks) == 450
+
+
+def test_list_tasks_failure_keeps_the_service_and_the_tasks_listed_so_far() -> None:
+    arns = [task_arn(i) for i in range(150)]
+    api = FakeEcs(pages=[arns[:100], arns[100:]], list_error_after=1)
+
+    service = collect_service(api, SECTION, repository="backend")
+
+    assert service.found is True
+    assert service.error is None
+    assert service.desired_count == 2
+    assert service.tasks_error is not None
+    assert service.tasks_error.operation == "ecs:ListTasks"
+    assert service.tasks_error.code == "ThrottlingException"
+    assert [t.arn for t in service.tasks] == arns[:100]
+
+
+def test_describe_tasks_failure_keeps_the_other_chunks() -> None:
+    arns = [task_arn(i) for i in range(150)]
+    error = client_error("AccessDeniedException", "not authorized", "DescribeTasks", 403)
+    api = FakeEcs(pages=[arns], describe_tasks_error=error, fail_chunk_with=arns[120])
+
+    service = collect_service(api, SECTION, repository="backend")
+
+    assert service.found is True
+    assert service.tasks_error is not None
+    assert service.tasks_error.operation == "ecs:DescribeTasks"
+    assert service.tasks_error.code == "AccessDeniedException"
+    assert [t.arn for t in service.tasks] == arns[:100]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        client_error("AccessDeniedException", "not authorized", "DescribeServices", 403),
+        ConnectTimeoutError(endpoint_url="https://ecs.us-east-1.amazonaws.com/"),
+    ],
+)
+def test_describe_services_failure_is_an_error(error: Exception) -> None:
+    api = FakeEcs(pages=[[task_arn(1)]], describe_services_error=error)
+
+    service = collect_service(api, SECTION, repository="backend")
+
+    assert service.found is False
+    assert service.not_found_reason is None
+    assert service.error is not None
+    assert service.error.operation == "ecs:DescribeServices"
+    assert service.tasks == ()
+    assert api.listed == 0
+
+
+def test_cluster_not_found_error_is_not_found() -> None:
+    error = client_error("ClusterNotFoundException", "Cluster not found.", "DescribeServices")
+
+    service = collect_service(FakeEcs(describe_services_error=error), SECTION, "backend")
+
+    assert service.found is False
+    assert service.error is None
+    assert service.not_found_reason == "cluster 'prod' not found"
+
+
+def test_missing_service_lists_no_tasks() -> None:
+    body = {"services": [], "failures": [{"arn": "arn:aws:ecs:::service/x", "reason": "MISSING"}]}
+    api = FakeEcs(service=body, pages=[[task_arn(1)]])
+
+    service = collect_service(api, SECTION, repository="backend")
+
+    assert service.found is False
+    assert api.listed == 0
+
+
+def test_no_running_task_is_an_empty_list() -> None:
+    api = FakeEcs(pages=[[]])
+
+    assert collect_tasks(api, CLUSTER, SERVICE) == ((), None)
+    assert api.chunks == []
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def test_parse_recorded_describe_services() -> None:
+    response = aws_response("ecs", "DescribeServices", recorded("ecs_describe_services.json"))
+    section = ServiceSection(cluster="prod-cluster", name="backend-service")
+
+    service = parse_service(response, section)
+
+    assert service.found is True
+    assert service.error is None
+    assert service.status == "ACTIVE"
+    assert (service.desired_count, service.running_count, service.pending_count) == (2, 3, 0)
+    assert (
+        service.task_definition == "arn:aws:ecs:us-east-1:012345678910:task-definition/backend:42"
+    )
+    primary, old = service.deployments
+    assert primary.model_dump() == {
+        "id": "ecs-svc/1234567890123456789",
+        "status": "PRIMARY",
+        "task_definition": "arn:aws:ecs:us-east-1:012345678910:task-definition/backend:42",
+        "desired_count": 2,
+        "running_count": 1,
+        "pending_count": 0,
+        "rollout_state": "IN_PROGRESS",
+        "rollout_state_reason": "ECS deployment ecs-svc/1234567890123456789 in progress.",
+        "created_at": datetime(2025, 11, 26, 9, 0, 0, 123000, tzinfo=UTC),
+        "updated_at": datetime(2025, 11, 26, 9, 5, 0, 456000, tzinfo=UTC),
+    }
+    assert (old.status, old.rollout_state, old.running_count) == ("ACTIVE", "COMPLETED", 2)
+    assert service.tasks == ()
+
+
+def test_service_is_found_by_arn_as_well_as_name() -> None:
+    response = aws_response("ecs", "DescribeServices", recorded("ecs_describe_services.json"))
+    arn = "arn:aws:ecs:us-east-1:012345678910:service/prod-cluster/backend-service"
+
+    assert parse_service(response, ServiceSection(cluster="prod-cluster", name=arn)).found is True
+
+
+@pytest.mark.parametrize("status", ["INACTIVE", "DRAINING"])
+def test_inactive_or_draining_service_is_found_with_its_status(status: str) -> None:
+    body = recorded("ecs_describe_services.json")
+    body["services"][0]["status"] = status
+
+    service = parse_service(aws_response("ecs", "DescribeServices", body), SECTION)
+
+    assert service.found is True
+    assert service.status == status
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "services": [],
+            "failures": [{"arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/x", "reason": "MISSING"}],
+        },
+        {"failures": [{"arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/x", "reason": "MISSING"}]},
+        {"services": [], "failures": []},
+    ],
+)
+def test_missing_service_is_not_found_in_the_response(body: dict[str, Any]) -> None:
+    service = parse_service(aws_response("ecs", "DescribeServices", body), SECTION)
+
+    assert service.found is False
+    assert service.error is None
+    assert service.not_found_reason == "service 'backend-service' not found in cluster 'prod'"
+
+
+def test_other_failure_reason_is_an_error() -> None:
+    failure = {"arn": "arn:aws:ecs:::service/x", "reason": "AccessDenied", "detail": "not allowed"}
+    body = {"services": [], "failures": [failure]}
+
+    service = parse_service(aws_response("ecs", "DescribeServices", body), SECTION)
+
+    assert service.found is False
+    assert service.error is not None
+    assert (service.error.operation, service.error.code) == ("ecs:DescribeServices", "AccessDenied")
+    assert service.error.message == "not allowed"
+
+
+def test_response_without_services_is_a_missing_field() -> None:
+    service = parse_service(aws_response("ecs", "DescribeServices", {}), SECTION)
+
+    assert service.error is not None
+    assert service.error.code == "MissingField"
+
+
+def test_deployment_without_id_is_a_missing_field() -> None:
+    body = recorded("ecs_describe_services.json")
+    del body["services"][0]["deployments"][1]["id"]
+    section = ServiceSection(cluster="prod-cluster", name="backend-service")
+
+    service = parse_service(aws_response("ecs", "DescribeServices", body), section)
+
+    assert service.error is not None
+    assert service.error.code == "MissingField"
+    assert "deployments[].id" in service.error.message
+
+
+def test_rollout_reason_is_one_visible_line() -> None:
+    body = recorded("ecs_describe_services.json")
+    body["services"][0]["deployments"][0]["rolloutStateReason"] = "failed:\n\x1b[31mboom"
+    section = ServiceSection(cluster="prod-cluster", name="backend-service")
+
+    service = parse_service(aws_response("ecs", "DescribeServices", body), section)
+
+    assert service.deployments[0].rollout_state_reason == "failed:\\x0a\\x1b[31mboom"
+
+
+def test_parse_recorded_describe_tasks() -> None:
+    response = aws_response("ecs", "DescribeTasks", recorded("ecs_describe_tasks.json"))
+
+    tasks, error = parse_tasks(response)
+
+    assert error is None  # the MISSING failure is a task that stopped in between
+    running, pending = tasks
+    assert running.arn.endswith("/bbbb2222bbbb2222bbbb2222bbbb2222")
+    assert (
+        running.task_definition == "arn:aws:ecs:us-east-1:012345678910:task-definition/backend:41"
+    )
+    assert (running.last_status, running.desired_status) == ("RUNNING", "RUNNING")
+    assert running.started_at == datetime(2025, 11, 25, 9, 1, 55, 379000, tzinfo=UTC)
+    assert running.created_at == datetime(2025, 11, 25, 9, 1, 30, 644000, tzinfo=UTC)
+    backend, log_router = running.containers
+    assert backend == ContainerEvidence(
+        name="backend",
+        image="012345678910.dkr.ecr.us-east-1.amazonaws.com/content-marketing-swarm-backend:latest",
+        image_digest="sha256:" + "1" * 64,
+        digest_source="imageDigest",
+        last_status="RUNNING",
+    )
+    assert (log_router.image_digest, log_router.digest_source) == (
+        "sha256:" + "2" * 64,
+        "reference",
+    )
+    assert pending.last_status == "PENDING"
+    assert pending.started_at is None
+    assert pending.containers[0].image_digest is None
+
+
+def test_other_describe_tasks_failures_are_errors() -> None:
+    body = recorded("ecs_describe_tasks.json")
+    body["failures"] = [{"arn": task_arn(9), "reason": "ACCESS_DENIED", "detail": "denied"}]
+
+    tasks, error = parse_tasks(aws_response("ecs", "DescribeTasks", body))
+
+    assert len(tasks) == 2
+    assert error is not None
+    assert (error.operation, error.code) == ("ecs:DescribeTasks", "ACCESS_DENIED")
+    assert error.message == f"{task_arn(9)}: denied"
+
+
+def test_describe_tasks_without_tasks_or_arn_is_a_missing_field() -> None:
+    _, no_tasks = parse_tasks(aws_response("ecs", "DescribeTasks", {"failures": []}))
+    body = recorded("ecs_describe_tasks.json")
+    del body["tasks"][1]["taskArn"]
+    tasks, no_arn = parse_tasks(aws_response("ecs", "DescribeTasks", body))
+
+    assert no_tasks is not None
+    assert no_tasks.code == "MissingField"
+    assert no_arn is not None
+    assert no_arn.code == "MissingField"
+    assert len(tasks) == 1
+
+
+def test_image_digest_wins_over_the_pinned_reference() -> None:
+    container = parse_container(
+        {"name": "app", "image": f"{REPO_URI}@sha256:{'3' * 64}", "imageDigest": DIGEST}
+    )
+
+    assert (container.image_digest, container.digest_source) == (DIGEST, "imageDigest")
+
+
+@pytest.mark.parametrize(
+    ("image", "digest"),
+    [
+        (f"{REPO_URI}@sha256:{'a' * 64}", "sha256:" + "a" * 64),
+        (f"{REPO_URI}:latest@sha256:{'0123456789abcdef' * 4}", "sha256:" + "0123456789abcdef" * 4),
+        (f"{REPO_URI}:latest", None),
+        (f"{REPO_URI}@sha256:{'a' * 63}", None),
+        (f"{REPO_URI}@sha256:{'A' * 64}", None),
+        (f"{REPO_URI}@sha512:{'a' * 128}", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_pinned_digest(image: str | None, digest: str | None) -> None:
+    assert pinned_digest(image) == digest
