@@ -171,6 +171,8 @@ class LogsEvidence(Frozen):
     events_scanned: int = 0
     """Events read and classified (for CloudWatch: those the filter returned)."""
     pages: int = 0
+    skipped_lines: int = 0
+    """Lines of local files before their first event: they belong to no event."""
     matches: tuple[LogMatch, ...] = ()
     """One entry per searched text, in spec order."""
     error: EvidenceError | None = None

@@ -25,17 +25,21 @@ def visible(text: str, keep_newlines: bool = True) -> str:
     return _CONTROL_NO_NEWLINES.sub(_escape, text.replace("\t", "\\t")).replace("\\x09", "\\t")
 
 
-def truncate(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """Cut ``text`` to ``limit`` characters with a visible marker saying how much was cut."""
-    if len(text) <= limit:
+def truncate(text: str, limit: int = EXCERPT_CHARS, total: int | None = None) -> str:
+    """Cut ``text`` to ``limit`` characters with a visible marker saying how much was cut.
+
+    ``total`` is the original length when ``text`` is already a prefix of something longer.
+    """
+    length = max(len(text), total or 0)
+    if length <= limit:
         return text
-    return f"{text[:limit]} [… {len(text) - limit} more characters cut]"
+    return f"{text[:limit]} [… {length - limit} more characters cut]"
 
 
-def clean(text: str, redactor: Redactor, limit: int = EXCERPT_CHARS) -> str:
+def clean(text: str, redactor: Redactor, limit: int = EXCERPT_CHARS, total: int | None = None) -> str:
     """Redact, cut and make visible: what every collected text goes through before storing.
 
     Redaction runs on the whole text first, so a secret that straddles the cut is still
     caught; the cut comes before the escapes so the marker is never split.
     """
-    return visible(truncate(redactor(text), limit))
+    return visible(truncate(redactor(text), limit, total))

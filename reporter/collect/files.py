@@ -6,9 +6,10 @@ CONTRACT section 2, "Local log files":
   and zone; a space instead of ``T`` and a comma fraction as Python's logging writes
   them, ``2025-11-26 10:49:43,123``; no zone means UTC) starts an event;
 - a JSON object line with a ``timestamp``, ``time`` or ``@timestamp`` field (an ISO
-  string, or an epoch number) is one event whose message is the raw line;
-- any other line continues the previous event (joined with ``"\\n"``); lines before the
-  first event of a file belong to no event and are skipped (and counted);
+  string, or an epoch number) starts an event too, whose message begins with the raw line;
+- any other line (a JSON line without such a field included) continues the previous
+  event, whichever kind it is (joined with ``"\\n"``); lines before the first event of a
+  file belong to no event and are skipped (and counted in :class:`FileStats`);
 - ``.gz`` files are read as gzip; bytes are decoded as UTF-8 with ``backslashreplace``;
   only ``\\n`` ends a line (a trailing ``\\r`` is dropped, so CRLF files read the same).
 
@@ -125,6 +126,15 @@ def _json_value_time(value: object) -> datetime | None:
 # --------------------------------------------------------------------------- reading
 
 
+def _event_start(line: str) -> datetime | None:
+    """The time of the event ``line`` starts, or None when it continues the previous one."""
+    if line.lstrip().startswith("{"):
+        when = parse_json_timestamp(line)
+        if when is not None:
+            return when
+    return parse_line_timestamp(line)
+
+
 def _open(path: Path) -> gzip.GzipFile | io.BufferedReader:
     if path.suffix == ".gz":
         return gzip.open(path, "rb")
@@ -190,8 +200,8 @@ class _Event:
         self.parts.append(piece)
         self.size += len(piece)
 
-    def message(self) -> str:
-        return "".join(self.parts)
+    def item(self, display: str) -> tuple[datetime, str, str]:
+        return self.timestamp, f"{display}:{self.line_no}", "".join(self.parts)
 
 
 def iter_events(
@@ -209,8 +219,7 @@ def iter_events(
         with _open(path) as stream:
             for line_no, line in enumerate(_lines(stream), start=1):
                 stats.lines = line_no
-                json_time = parse_json_timestamp(line) if line.lstrip().startswith("{") else None
-                start = json_time or parse_line_timestamp(line)
+                start = _event_start(line)
                 if start is None:
                     if current is None:
                         stats.skipped_lines += 1
@@ -220,21 +229,17 @@ def iter_events(
                     continue
                 if current is not None:
                     stats.events += 1
-                    yield current.timestamp, f"{display}:{current.line_no}", current.message()
+                    yield current.item(display)
                 current = _Event(start, line_no)
                 current.add(line)
-                if json_time is not None:  # a JSON line is a whole event
-                    stats.events += 1
-                    yield current.timestamp, f"{display}:{line_no}", current.message()
-                    current = None
     except READ_ERRORS:
         if current is not None:
             stats.events += 1
-            yield current.timestamp, f"{display}:{current.line_no}", current.message()
+            yield current.item(display)
         raise
     if current is not None:
         stats.events += 1
-        yield current.timestamp, f"{display}:{current.line_no}", current.message()
+        yield current.item(display)
 
 
 # --------------------------------------------------------------------------- collecting
@@ -277,20 +282,25 @@ def collect_files(
     classifier = Classifier(markers)
     displays = tuple(display_name(p, base_dir) for p in paths)
     error: EvidenceError | None = None
+    skipped = 0
     for path, display in zip(paths, displays, strict=True):
+        stats = FileStats()
         try:
-            for timestamp, stream, message in iter_events(path, display):
+            for timestamp, stream, message in iter_events(path, display, stats):
                 if since <= timestamp <= until:
                     classifier.feed(timestamp, stream, message)
         except READ_ERRORS as exc:
             error = read_error(display, exc)
             break
+        finally:
+            skipped += stats.skipped_lines
     return LogsEvidence(
         source="files",
         files=displays,
         since=since,
         until=until,
         events_scanned=classifier.events,
+        skipped_lines=skipped,
         matches=classifier.matches(redactor),
         error=error,
     )

@@ -250,11 +250,11 @@ def collect_cloudwatch(
     - No markers: nothing is asked of AWS.
     """
     start_ms, end_ms = epoch_ms_window(since, until)
-    by_text: dict[str, list[Marker]] = {}
+    first: dict[str, Marker] = {}
     for marker in markers:
-        by_text.setdefault(marker.text, []).append(marker)
+        first.setdefault(marker.text, marker)
     scans = [
-        _Scan(_sent_pattern(texts), Classifier([by_text[t][0] for t in texts]))
+        _Scan(_sent_pattern(texts), Classifier([first[t] for t in texts]))
         for texts in filter_patterns([m.text for m in markers])
     ]
     if len(scans) == 1:

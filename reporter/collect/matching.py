@@ -13,10 +13,13 @@ from datetime import datetime
 
 from reporter.model import LogExcerpt, LogMatch, MarkerKind
 from reporter.redact import Redactor
-from reporter.text import clean
+from reporter.text import EXCERPT_CHARS, clean
 
 EXCERPTS = 5
 """Excerpts kept per text: the latest ones in the window."""
+KEPT_CHARS = EXCERPT_CHARS * 4
+"""How much of a kept event's message is held until the end: enough for redaction to see
+across the excerpt's cut, small enough that memory does not grow with event size."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,9 @@ class _Tally:
     count: int = 0
     first: datetime | None = None
     last: datetime | None = None
-    # Min-heap of the latest events: (timestamp, stream, message); the oldest is popped.
-    latest: list[tuple[datetime, str, str]] = field(default_factory=list)
+    # Min-heap of the latest events: (timestamp, stream, message prefix, message length);
+    # the oldest is popped.
+    latest: list[tuple[datetime, str, str, int]] = field(default_factory=list)
 
 
 class Classifier:
@@ -55,7 +59,7 @@ class Classifier:
                 tally.first = timestamp
             if tally.last is None or timestamp > tally.last:
                 tally.last = timestamp
-            item = (timestamp, stream, message)
+            item = (timestamp, stream, message[:KEPT_CHARS], len(message))
             if len(tally.latest) < EXCERPTS:
                 heapq.heappush(tally.latest, item)
             elif item > tally.latest[0]:
@@ -70,9 +74,9 @@ class Classifier:
                 LogExcerpt(
                     timestamp=ts,
                     stream=clean(stream, redactor, 300),
-                    message=clean(message, redactor),
+                    message=clean(message, redactor, total=length),
                 )
-                for ts, stream, message in sorted(tally.latest)
+                for ts, stream, message, length in sorted(tally.latest)
             )
             out.append(
                 LogMatch(
