@@ -8,6 +8,7 @@ import pytest
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from reporter.collect.aws import AwsClients, AwsOptions, make_clients
+from reporter.demo.server import prepare, restore
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -34,8 +35,8 @@ def moto_server() -> Iterator[str]:
 
 @pytest.fixture
 def aws_options(moto_server: str) -> Iterator[AwsOptions]:
-    """Options for a fresh, empty emulator state (moto is reset before and after)."""
-    _reset(moto_server)
+    """Options for a fresh, empty emulator state (reset before and after, steady ECS tasks)."""
+    prepare(moto_server)
     yield AwsOptions(
         region=REGION,
         endpoint_url=moto_server,
@@ -45,18 +46,10 @@ def aws_options(moto_server: str) -> Iterator[AwsOptions]:
         connect_timeout=2,
         read_timeout=5,
     )
-    _reset(moto_server)
+    restore(moto_server)
 
 
 @pytest.fixture
 def aws(aws_options: AwsOptions) -> AwsClients:
     """boto3 clients for the emulator."""
     return make_clients(aws_options)
-
-
-def _reset(url: str) -> None:
-    import urllib.request
-
-    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
-        response.read()

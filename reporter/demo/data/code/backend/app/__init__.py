@@ -1,0 +1,1 @@
+"""Content Marketing Swarm backend: multi-platform marketing content, streamed over WebSockets."""
