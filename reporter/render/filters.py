@@ -1,0 +1,232 @@
+"""Jinja filters: collected text becomes inert Markdown, times and sizes become words.
+
+Everything that comes from evidence (log lines, AWS error messages, tags, file lines,
+titles) is *data*: these filters make sure it shows up literally and can never change
+the structure of the report it is placed in.
+
+- :func:`md_text` for prose and table cells (escapes every Markdown metacharacter);
+- :func:`md_code` for an inline code span (the fence outgrows any backtick run inside);
+- :func:`md_fence` for a fenced code block (same rule, at least three backticks);
+- :func:`shell_quote` for a word inside a shell command shown in a code block.
+
+The author's own Markdown is the one exception: ``[notes]`` are inserted as they are,
+``[[checklist]]`` items through :func:`md_inline` (kept on one line).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from datetime import UTC, datetime, timedelta
+
+from reporter.text import visible
+
+MISSING = "—"
+"""What a filter shows for a value that is not there (``None``)."""
+
+_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+_BACKTICK_RUN = re.compile(r"`+")
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def _one_line(value: object) -> str:
+    """``value`` as one line: newlines become spaces, control characters visible escapes."""
+    return visible(_NEWLINES.sub(" ", str(value)), keep_newlines=True)
+
+
+def md_text(value: object) -> str:
+    """Text that reads literally in Markdown prose or a table cell.
+
+    Markdown punctuation is backslash-escaped, ``&`` and ``<`` become entities,
+    newlines become spaces and control characters visible escapes (``\\x1b``).
+    ``None`` shows as an em dash.
+    """
+    if value is None:
+        return MISSING
+    text = _one_line(value).replace("&", "&amp;").replace("<", "&lt;")
+    return _MD_PUNCTUATION.sub(r"\\\1", text)
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in _BACKTICK_RUN.findall(text)), default=0)
+
+
+def md_inline(value: object) -> str:
+    """The author's own inline Markdown (a checklist item), kept on one line.
+
+    Not escaped: the spec's author writes Markdown on purpose. Newlines become spaces so
+    the text stays inside its list item; control characters become visible escapes.
+    """
+    return MISSING if value is None else _one_line(value)
+
+
+def md_code(value: object) -> str:
+    """An inline code span showing ``value`` literally, whatever backticks it holds.
+
+    The fence is one backtick longer than the longest run inside; the content is padded
+    with a space on each side when it starts or ends with a backtick or a space (Markdown
+    strips exactly one such space on each side).
+    """
+    if value is None:
+        return MISSING
+    text = _one_line(value)
+    if not text:
+        return "` `"
+    fence = "`" * (_longest_backtick_run(text) + 1)
+    if text[0] in "` " or text[-1] in "` ":
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
+
+
+def md_fence(value: object, language: str = "") -> str:
+    """A fenced code block holding ``value`` literally, ending with a newline.
+
+    The fence is at least three backticks and longer than any backtick run inside, so no
+    line of the content can close it; control characters become visible escapes.
+    """
+    text = visible(str(value), keep_newlines=True).strip("\n")
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
+    info = re.sub(r"[^A-Za-z0-9_+-]", "", language)
+    return f"{fence}{info}\n{text}\n{fence}\n"
+
+
+def shell_quote(value: object) -> str:
+    """One shell word (POSIX quoting), control characters shown as escapes."""
+    return shlex.quote(_one_line(value))
+
+
+def plain(value: object) -> str:
+    """Text on one line with control characters as visible escapes (for HTML attributes)."""
+    return MISSING if value is None else _one_line(value)
+
+
+def utc(value: datetime | None) -> str:
+    """``2025-11-25 21:54:59 UTC``."""
+    if value is None:
+        return MISSING
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def iso_z(value: datetime | None) -> str:
+    """``2025-11-26T10:49:43Z``: a log line's timestamp."""
+    if value is None:
+        return MISSING
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso(value: datetime | None) -> str:
+    """Full ISO 8601 in UTC, as the AWS CLI prints it: ``2025-11-25T21:54:59.450000+00:00``."""
+    if value is None:
+        return MISSING
+    return value.astimezone(UTC).isoformat()
+
+
+def long_date(value: datetime | None) -> str:
+    """``November 26, 2025`` (in UTC, English whatever the locale)."""
+    if value is None:
+        return MISSING
+    day = value.astimezone(UTC)
+    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def month_day(value: datetime | None) -> str:
+    """``November 26`` (in UTC)."""
+    if value is None:
+        return MISSING
+    day = value.astimezone(UTC)
+    return f"{_MONTHS[day.month - 1]} {day.day}"
+
+
+def hhmm(value: datetime | None) -> str:
+    """``21:54 UTC``."""
+    if value is None:
+        return MISSING
+    return value.astimezone(UTC).strftime("%H:%M UTC")
+
+
+def duration(value: timedelta | None) -> str:
+    """A length of time in words, sign ignored: ``11 h 5 min``, ``2 days 3 h``, ``40 s``."""
+    if value is None:
+        return MISSING
+    seconds = int(abs(value.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        parts = [f"{days} day" + ("s" if days != 1 else ""), f"{hours} h" if hours else ""]
+    elif hours:
+        parts = [f"{hours} h", f"{minutes} min" if minutes else ""]
+    elif minutes:
+        parts = [f"{minutes} min", f"{secs} s" if secs else ""]
+    else:
+        parts = [f"{secs} s"]
+    return " ".join(p for p in parts if p)
+
+
+def thousands(value: int | None) -> str:
+    """``18,230``."""
+    return MISSING if value is None else f"{value:,}"
+
+
+def size(value: int | None) -> str:
+    """Bytes in binary units: ``312.4 MiB``."""
+    if value is None:
+        return MISSING
+    if value < 1024:
+        return f"{value} bytes"
+    units = ("KiB", "MiB", "GiB", "TiB")
+    amount, unit = value / 1024, 0
+    while amount >= 1024 and unit < len(units) - 1:
+        amount, unit = amount / 1024, unit + 1
+    return f"{amount:.1f} {units[unit]}"
+
+
+def short_id(value: str | None) -> str:
+    """The last part of an ARN or path (a task id from a task ARN)."""
+    if value is None:
+        return MISSING
+    return value.rsplit("/", 1)[-1]
+
+
+def short_digest(value: str | None) -> str:
+    """``sha256:1a2b3c4d5e6f`` (12 hex digits), enough to tell digests apart."""
+    if value is None:
+        return MISSING
+    algorithm, _, hexdigits = value.partition(":")
+    return f"{algorithm}:{hexdigits[:12]}" if hexdigits else value[:19]
+
+
+FILTERS = {
+    "md_text": md_text,
+    "md_inline": md_inline,
+    "md_code": md_code,
+    "md_fence": md_fence,
+    "sh": shell_quote,
+    "plain": plain,
+    "utc": utc,
+    "iso": iso,
+    "iso_z": iso_z,
+    "long_date": long_date,
+    "month_day": month_day,
+    "hhmm": hhmm,
+    "duration": duration,
+    "size": size,
+    "thousands": thousands,
+    "short_id": short_id,
+    "short_digest": short_digest,
+}
+"""Every filter the templates may use, by name."""

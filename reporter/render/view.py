@@ -1,0 +1,389 @@
+"""The facts a report template shows, derived from a bundle (no wording, no markup).
+
+:func:`build_view` reads a :class:`~reporter.model.Bundle` and prepares what the
+templates need beyond the bundle itself: checks grouped per hotfix, each hotfix's log
+texts with what was seen of them, its fix time and where that came from, one row per
+running container, the actions the failed and unknown checks call for and the
+verification checklist. Everything here is a plain fact (strings, numbers, datetimes,
+booleans, model objects); how it reads is the templates' business.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import reporter
+from reporter.model import (
+    Bundle,
+    Check,
+    CodeMarkerEvidence,
+    EvidenceError,
+    HotfixResult,
+    HotfixVerdict,
+    LogMatch,
+    Status,
+)
+from reporter.spec import HotfixSection
+
+_FAILURE_ORDER = {"logs_retired": 0, "image_after_fix": 1, "logs_expected": 2, "code_has_marker": 3}
+
+
+@dataclass(frozen=True)
+class LogText:
+    """One searched log text and what the window showed of it (``match`` None: not searched)."""
+
+    text: str
+    match: LogMatch | None
+
+    @property
+    def seen(self) -> bool:
+        """True when at least one event held the text."""
+        return self.match is not None and self.match.count > 0
+
+
+@dataclass(frozen=True)
+class FixTime:
+    """When a hotfix was fixed, and where that time comes from."""
+
+    at: datetime | None
+    source: Literal["hotfix", "spec", "git"] | None
+    commit: str | None = None
+    subject: str | None = None
+    error: EvidenceError | None = None
+
+
+@dataclass(frozen=True)
+class HotfixView:
+    """One hotfix with everything its section shows."""
+
+    number: int
+    id: str
+    title: str
+    verdict: HotfixVerdict
+    spec: HotfixSection | None
+    checks: tuple[Check, ...]
+    expected: tuple[LogText, ...]
+    retired: tuple[LogText, ...]
+    markers: tuple[CodeMarkerEvidence, ...]
+    fix: FixTime
+    pushed_minus_fix: timedelta | None
+    """Image push time minus fix time (negative: the image is older than the fix)."""
+
+    def check(self, kind: str) -> Check | None:
+        """This hotfix's check of ``kind`` (``logs_expected``...), if it exists."""
+        for check in self.checks:
+            if check.kind == kind:
+                return check
+        return None
+
+    def status_of(self, kind: str) -> Status | None:
+        """The status of this hotfix's check of ``kind``, if it exists."""
+        check = self.check(kind)
+        return None if check is None else check.status
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        """This hotfix's failed checks, the most telling first (old code still logging)."""
+        failed = [c for c in self.checks if c.status is Status.FAIL]
+        return tuple(sorted(failed, key=lambda c: _FAILURE_ORDER.get(c.kind, len(_FAILURE_ORDER))))
+
+    @property
+    def code_in_checkout(self) -> bool:
+        """True when every code marker was found in the checkout (and there is one)."""
+        return bool(self.markers) and all(m.found for m in self.markers)
+
+
+@dataclass(frozen=True)
+class ContainerRow:
+    """One container of one running task, compared with the registry."""
+
+    task_arn: str
+    task_definition: str | None
+    started_at: datetime | None
+    container: str
+    image: str | None
+    digest: str | None
+    matches_registry: bool | None
+    """None when either digest is unknown."""
+    started_after_push: bool | None
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What the failed and unknown checks call for."""
+
+    build_image: bool
+    restart_service: bool
+    investigate_service: bool
+    missing_code: tuple[CodeMarkerEvidence, ...]
+    expected_texts: tuple[str, ...]
+    """Expected log texts not seen: look for them once the new code runs."""
+    retired_texts: tuple[str, ...]
+    """Retired log texts still seen: they should stop once the new code runs."""
+    unknown: tuple[Check, ...]
+    manual: tuple[str, ...]
+    """The spec's checklist items not ticked yet."""
+
+    @property
+    def any(self) -> bool:
+        """True when there is at least one action."""
+        return bool(
+            self.build_image
+            or self.restart_service
+            or self.investigate_service
+            or self.missing_code
+            or self.expected_texts
+            or self.retired_texts
+            or self.unknown
+            or self.manual
+        )
+
+
+ChecklistKind = Literal["image_after_fix", "restarted", "log_seen", "log_gone", "item"]
+
+
+@dataclass(frozen=True)
+class ChecklistEntry:
+    """One line of the verification checklist."""
+
+    kind: ChecklistKind
+    done: bool
+    text: str = ""
+    """The log text (``log_*``) or the author's item (``item``)."""
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many hotfixes ended each way."""
+
+    total: int
+    deployed: int
+    not_deployed: int
+    inconclusive: int
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """Everything a report template shows, beside the bundle itself."""
+
+    bundle: Bundle
+    sha256: str
+    version: str
+    counts: Counts
+    hotfixes: tuple[HotfixView, ...]
+    global_checks: tuple[Check, ...]
+    """The image.* and service.* checks."""
+    decisive: tuple[Check, ...]
+    pushed_minus_claim: timedelta | None
+    """Image push time minus the claimed deployment time."""
+    fixes_after_push: int
+    """Hotfixes whose known fix time is after the image push."""
+    containers: tuple[ContainerRow, ...]
+    log_texts: tuple[LogText, ...]
+    actions: Actions
+    checklist: tuple[ChecklistEntry, ...]
+    registry_host: str
+    region: str
+
+    @property
+    def unseen_expected(self) -> tuple[str, ...]:
+        """The expected log texts that were searched for and never seen."""
+        return tuple(
+            t.text
+            for t in self.log_texts
+            if t.match is not None and "expected" in t.match.kinds and not t.seen
+        )
+
+
+def build_view(bundle: Bundle, sha256: str) -> ReportView:
+    """Derive the report's facts from ``bundle``; ``sha256`` is the bundle's digest."""
+    hotfixes = tuple(_hotfix_view(bundle, n, r) for n, r in enumerate(bundle.hotfixes, start=1))
+    global_checks = tuple(c for c in bundle.checks if c.hotfix is None and c.kind != "checklist")
+    verdicts = Counter(h.verdict for h in bundle.hotfixes)
+    pushed = bundle.evidence.image.pushed_at
+    return ReportView(
+        bundle=bundle,
+        sha256=sha256,
+        version=reporter.__version__,
+        counts=Counts(
+            total=len(bundle.hotfixes),
+            deployed=verdicts[HotfixVerdict.DEPLOYED],
+            not_deployed=verdicts[HotfixVerdict.NOT_DEPLOYED],
+            inconclusive=verdicts[HotfixVerdict.INCONCLUSIVE],
+        ),
+        hotfixes=hotfixes,
+        global_checks=global_checks,
+        decisive=_decisive(bundle),
+        pushed_minus_claim=None if pushed is None else pushed - bundle.spec.claimed_deployed_at,
+        fixes_after_push=sum(
+            1
+            for h in hotfixes
+            if h.pushed_minus_fix is not None and h.pushed_minus_fix < timedelta()
+        ),
+        containers=_containers(bundle),
+        log_texts=_log_texts(bundle, bundle.spec.log_texts()),
+        actions=_actions(bundle, hotfixes),
+        checklist=_checklist(bundle, hotfixes),
+        registry_host=_registry_host(bundle),
+        region=bundle.spec.aws.region or "<region>",
+    )
+
+
+def _decisive(bundle: Bundle) -> tuple[Check, ...]:
+    """The checks that decide the verdict: the failures, else the unknowns, else the proof."""
+    judged = [c for c in bundle.checks if c.kind != "checklist"]
+    for status in (Status.FAIL, Status.UNKNOWN):
+        found = tuple(c for c in judged if c.status is status)
+        if found:
+            return found
+    return tuple(c for c in judged if c.hotfix is None or c.kind == "logs_expected")
+
+
+def _hotfix_view(bundle: Bundle, number: int, result: HotfixResult) -> HotfixView:
+    spec = next((h for h in bundle.spec.hotfix if h.id == result.id), None)
+    code = bundle.evidence.code
+    fix = _fix_time(bundle, result.id, spec)
+    pushed = bundle.evidence.image.pushed_at
+    return HotfixView(
+        number=number,
+        id=result.id,
+        title=result.title,
+        verdict=result.verdict,
+        spec=spec,
+        checks=tuple(c for c in bundle.checks if c.hotfix == result.id),
+        expected=_log_texts(bundle, spec.expect_logs if spec else ()),
+        retired=_log_texts(bundle, spec.retired_logs if spec else ()),
+        markers=tuple(m for m in code.markers if m.hotfix == result.id) if code else (),
+        fix=fix,
+        pushed_minus_fix=None if pushed is None or fix.at is None else pushed - fix.at,
+    )
+
+
+def _fix_time(bundle: Bundle, hotfix_id: str, spec: HotfixSection | None) -> FixTime:
+    """The fix time CONTRACT §3 uses: the hotfix's, else the spec's, else git's."""
+    if spec is not None and spec.fixed_at is not None:
+        return FixTime(at=spec.fixed_at, source="hotfix")
+    if bundle.spec.fixed_at is not None:
+        return FixTime(at=bundle.spec.fixed_at, source="spec")
+    code = bundle.evidence.code
+    commit = code.fix_commit(hotfix_id) if code else None
+    if commit is None:
+        return FixTime(at=None, source=None, error=code.error if code else None)
+    return FixTime(
+        at=commit.committed_at,
+        source="git" if commit.committed_at else None,
+        commit=commit.commit,
+        subject=commit.subject,
+        error=commit.error,
+    )
+
+
+def _log_texts(bundle: Bundle, texts: tuple[str, ...] | list[str]) -> tuple[LogText, ...]:
+    logs = bundle.evidence.logs
+    return tuple(LogText(text=t, match=logs.match(t)) for t in texts)
+
+
+def _containers(bundle: Bundle) -> tuple[ContainerRow, ...]:
+    service = bundle.evidence.service
+    if service is None:
+        return ()
+    image = bundle.evidence.image
+    rows: list[ContainerRow] = []
+    for task in service.tasks:
+        after = (
+            None
+            if task.started_at is None or image.pushed_at is None
+            else task.started_at >= image.pushed_at
+        )
+        for container in task.containers or ():
+            same = (
+                None
+                if container.image_digest is None or image.digest is None
+                else container.image_digest == image.digest
+            )
+            rows.append(
+                ContainerRow(
+                    task_arn=task.arn,
+                    task_definition=task.task_definition,
+                    started_at=task.started_at,
+                    container=container.name,
+                    image=container.image,
+                    digest=container.image_digest,
+                    matches_registry=same,
+                    started_after_push=after,
+                )
+            )
+    return tuple(rows)
+
+
+def _actions(bundle: Bundle, hotfixes: tuple[HotfixView, ...]) -> Actions:
+    failed = {c.id for c in bundle.checks if c.status is Status.FAIL}
+    kinds_failed = {c.kind for c in bundle.checks if c.status is Status.FAIL}
+    build = "image.found" in failed or "image_after_fix" in kinds_failed
+    restart = bundle.spec.service is not None and (
+        build
+        or bool(failed & {"service.runs_image", "service.restarted_after_push"})
+        or "logs_retired" in kinds_failed
+    )
+    expected: dict[str, None] = {}
+    retired: dict[str, None] = {}
+    for fix in hotfixes:
+        if fix.status_of("logs_expected") is Status.FAIL:
+            expected.update((t.text, None) for t in fix.expected if not t.seen)
+        if fix.status_of("logs_retired") is Status.FAIL:
+            retired.update((t.text, None) for t in fix.retired if t.seen)
+    return Actions(
+        build_image=build,
+        restart_service=restart,
+        investigate_service="service.stable" in failed,
+        missing_code=tuple(
+            marker
+            for fix in hotfixes
+            if fix.status_of("code_has_marker") is Status.FAIL
+            for marker in fix.markers
+            if marker.found is False
+        ),
+        expected_texts=tuple(expected),
+        retired_texts=tuple(retired),
+        unknown=tuple(c for c in bundle.checks if c.status is Status.UNKNOWN),
+        manual=tuple(item.item for item in bundle.spec.checklist if not item.done),
+    )
+
+
+def _all_pass(checks: list[Check]) -> bool:
+    return bool(checks) and all(c.status is Status.PASS for c in checks)
+
+
+def _checklist(bundle: Bundle, hotfixes: tuple[HotfixView, ...]) -> tuple[ChecklistEntry, ...]:
+    entries: list[ChecklistEntry] = []
+    after_fix = [c for fix in hotfixes for c in fix.checks if c.kind == "image_after_fix"]
+    if after_fix:
+        entries.append(ChecklistEntry(kind="image_after_fix", done=_all_pass(after_fix)))
+    restarted = [
+        c for c in bundle.checks if c.id in ("service.runs_image", "service.restarted_after_push")
+    ]
+    if restarted:
+        entries.append(ChecklistEntry(kind="restarted", done=_all_pass(restarted)))
+    logs_ok = bundle.evidence.logs.error is None
+    seen: set[tuple[str, str]] = set()
+    for fix in hotfixes:
+        for text in fix.expected:
+            if ("log_seen", text.text) not in seen:
+                seen.add(("log_seen", text.text))
+                entries.append(ChecklistEntry("log_seen", logs_ok and text.seen, text.text))
+        for text in fix.retired:
+            if ("log_gone", text.text) not in seen:
+                seen.add(("log_gone", text.text))
+                gone = logs_ok and text.match is not None and not text.seen
+                entries.append(ChecklistEntry("log_gone", gone, text.text))
+    entries.extend(ChecklistEntry("item", item.done, item.item) for item in bundle.spec.checklist)
+    return tuple(entries)
+
+
+def _registry_host(bundle: Bundle) -> str:
+    account = bundle.evidence.image.registry_id or bundle.spec.image.registry_id or "<account-id>"
+    region = bundle.spec.aws.region or "<region>"
+    return f"{account}.dkr.ecr.{region}.amazonaws.com"
