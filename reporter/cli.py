@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from reporter.errors import InputError
@@ -181,14 +180,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         _error(str(exc))
         return EXIT_BAD_INPUT
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        _error(exc.format_message())
-        return EXIT_BAD_INPUT
-    except click.exceptions.Abort:
+    except typer.Abort:
         _error("aborted")
         return 130
+    except typer.TyperException as exc:  # typer's own click: usage errors, bad options
+        format_message = getattr(exc, "format_message", None)
+        _error(str(format_message()) if callable(format_message) else str(exc))
+        return EXIT_BAD_INPUT
     return int(result) if isinstance(result, int) else 0
 
 
