@@ -120,7 +120,9 @@ def service_stable(service: ServiceEvidence) -> Finding:
         return Finding(UNKNOWN, f"Could not describe service {name}: {service.error.line()}")
     if not service.found:
         return Finding(FAIL, f"Service {name} not found: {service.not_found_reason or 'missing'}")
-    if service.status not in (None, "ACTIVE"):
+    if service.status is None:
+        return Finding(UNKNOWN, f"ECS returned no status for service {name}.")
+    if service.status != "ACTIVE":
         return Finding(FAIL, f"Service {name} is {service.status}, not ACTIVE.")
     if service.desired_count is None or service.running_count is None:
         return Finding(UNKNOWN, f"ECS returned no desired/running counts for {name}.")
@@ -188,13 +190,23 @@ def _listed(texts: Sequence[str], limit: int = 3) -> str:
     return shown + (f"; and {len(texts) - limit} more" if len(texts) > limit else "")
 
 
+def _image_gap(image: ImageEvidence, field: str) -> str:
+    """Why an image fact is missing: the ECR call failed, no such tag, or ECR left ``field`` out."""
+    if image.error is not None:
+        return image.error.line()
+    if not image.found:
+        return "the tag is not in ECR"
+    return f"ECR returned no {field}"
+
+
 def service_runs_image(service: ServiceEvidence, image: ImageEvidence) -> Finding:
     """``service.runs_image``: every running task runs the registry digest of the tag."""
     unusable = _service_unusable(service)
     if unusable is not None:
         return unusable
     if image.digest is None:
-        return Finding(UNKNOWN, f"No registry digest for {image.repository}:{image.tag} to compare the tasks with.")
+        gap = _image_gap(image, "imageDigest")
+        return Finding(UNKNOWN, f"No registry digest for {image.repository}:{image.tag} to compare the tasks with: {gap}.")
     status, texts = _worst(_task_digest(t, image.repository, image.digest) for t in service.tasks)
     if status is PASS:
         return Finding(PASS, f"All {len(service.tasks)} running tasks run {short_digest(image.digest)}, the digest of {image.repository}:{image.tag}.")
@@ -207,7 +219,8 @@ def service_restarted_after_push(service: ServiceEvidence, image: ImageEvidence)
     if unusable is not None:
         return unusable
     if image.pushed_at is None:
-        return Finding(UNKNOWN, f"No push time for {image.repository}:{image.tag} to compare the task start times with.")
+        gap = _image_gap(image, "imagePushedAt")
+        return Finding(UNKNOWN, f"No push time for {image.repository}:{image.tag} to compare the task start times with: {gap}.")
     pushed = image.pushed_at
     results: list[tuple[Status, str]] = []
     for task in service.tasks:

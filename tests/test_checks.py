@@ -115,6 +115,7 @@ def test_image_found(evidence: ImageEvidence, status: Status, words: str) -> Non
         (service(error=DENIED), U, "AccessDeniedException"),
         (service(found=False, not_found_reason="MISSING"), F, "not found"),
         (service(status="INACTIVE"), F, "INACTIVE"),
+        (service(status=None), U, "no status"),
         (service(running_count=1), F, "runs 1 of 2"),
         (service(desired_count=0, running_count=0), F, "wants 0 tasks"),
         (service(running_count=None), U, "no desired/running counts"),

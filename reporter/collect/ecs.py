@@ -247,8 +247,9 @@ def parse_tasks(
     """Every task of a DescribeTasks response (whatever its status), and an error if any.
 
     A ``MISSING`` failure is a task that stopped between ListTasks and DescribeTasks:
-    it runs nothing and is left out. Other failures, a response without ``tasks`` or a
-    task without ``taskArn`` are errors; the tasks that could be read are still returned.
+    it runs nothing and is left out. Other failures, a response without ``tasks``, a
+    task without ``taskArn`` or without ``lastStatus`` (it cannot be told running) are
+    errors; the tasks that could be read are still returned.
     """
     raw = response.get("tasks")
     if not isinstance(raw, Sequence) or isinstance(raw, str):
@@ -260,6 +261,8 @@ def parse_tasks(
         if task is None:
             error = error or missing_field(DESCRIBE_TASKS, "tasks[].taskArn")
             continue
+        if task.last_status is None:  # cannot tell a running task from a stopped one
+            error = error or missing_field(DESCRIBE_TASKS, "tasks[].lastStatus")
         tasks.append(task)
     return tuple(tasks), error
 
