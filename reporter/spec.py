@@ -62,7 +62,10 @@ def _to_datetime(value: object) -> object:
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value.isoformat()} is out of range in UTC") from None
 
 
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_to_datetime), AfterValidator(_to_utc)]
@@ -337,12 +340,21 @@ def read_text_file(path: Path, what: str, limit: int = MAX_SPEC_BYTES) -> str:
 
 
 def _check_code_paths(loaded: LoadedSpec) -> None:
-    root = loaded.code_root
+    try:
+        root = loaded.code_root
+    except (OSError, RuntimeError, ValueError) as exc:  # NUL, too long, symlink loop
+        raise InputError(str(loaded.path), f"key 'code.root': cannot be resolved ({exc})") from None
     if root is None:
         return
     for n, fix in enumerate(loaded.spec.hotfix, start=1):
         for m, marker in enumerate(fix.code, start=1):
-            target = (root / marker.path).resolve()
+            try:
+                target = (root / marker.path).resolve()
+            except (OSError, RuntimeError, ValueError) as exc:  # NUL, too long, symlink loop
+                raise InputError(
+                    str(loaded.path),
+                    f"key 'hotfix[{n}].code[{m}].path': {marker.path!r} cannot be resolved ({exc})",
+                ) from None
             if not target.is_relative_to(root):
                 raise InputError(
                     str(loaded.path),
@@ -355,7 +367,14 @@ def _check_log_files(loaded: LoadedSpec) -> None:
     if loaded.spec.logs.files is None:
         return
     for n, pattern in enumerate(loaded.spec.logs.files, start=1):
-        if not any(p.is_file() for p in _glob(loaded.base_dir, pattern)):
+        try:
+            found = any(p.is_file() for p in _glob(loaded.base_dir, pattern))
+        except (OSError, ValueError, IndexError) as exc:  # '**a', '/', '.', too long
+            raise InputError(
+                str(loaded.path),
+                f"key 'logs.files[{n}]': {pattern!r} is not a usable glob pattern ({exc})",
+            ) from None
+        if not found:
             raise InputError(
                 str(loaded.path), f"key 'logs.files[{n}]': {pattern!r} matches no file"
             )
@@ -387,6 +406,8 @@ def load_spec(path: Path) -> LoadedSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(str(path), "invalid TOML: arrays or tables nested too deeply") from None
     spec = parse_spec(data, str(path))
     loaded = LoadedSpec(spec=spec, path=path, base_dir=path.resolve().parent)
     _check_code_paths(loaded)

@@ -69,9 +69,9 @@ def parse_line_timestamp(line: str) -> datetime | None:
     micros = int((m.group(7) or "0")[:6].ljust(6, "0"))
     try:
         when = datetime(year, month, day, hour, minute, second, micros, tzinfo=_zone(m.group(8)))
-    except ValueError:  # 2025-13-45: looks like a timestamp, is not one
+        return when.astimezone(UTC)
+    except (ValueError, OverflowError):  # 2025-13-45, or year 1/9999 pushed out by the zone
         return None
-    return when.astimezone(UTC)
 
 
 def _zone(text: str | None) -> tzinfo:
