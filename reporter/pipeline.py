@@ -120,6 +120,10 @@ def collect(loaded: LoadedSpec, now: datetime, overrides: AwsOptions) -> Evidenc
 
 M = TypeVar("M", bound=Evidence)
 
+SPEC_ECHOES = frozenset({"text", "path", "hotfix", "kinds"})
+"""Evidence fields that repeat the spec's own words (a marker text, a code path, a hotfix
+id): they are the keys checks look evidence up by, so redaction must leave them alone."""
+
 
 def redact_model(model: M, redactor: Redactor) -> M:
     """The same model with every string in it redacted (errors, tags, lines, messages...)."""
@@ -128,7 +132,7 @@ def redact_model(model: M, redactor: Redactor) -> M:
         if isinstance(value, str):
             return redactor(value)
         if isinstance(value, dict):
-            return {k: walk(v) for k, v in value.items()}
+            return {k: v if k in SPEC_ECHOES else walk(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return [walk(v) for v in value]
         return value
