@@ -65,7 +65,7 @@ def _echo_paths(paths: Sequence[Path]) -> None:
         typer.echo(str(path))
 
 
-def _echo_verdict(bundle: Bundle) -> None:
+def _echo_verdict(bundle: Bundle, exits: bool = True) -> None:
     """The verdict table: one row per hotfix, then the checks that did not pass."""
     from reporter.model import Status
 
@@ -81,7 +81,8 @@ def _echo_verdict(bundle: Bundle) -> None:
             summary = visible(check.summary, keep_newlines=False)
             typer.echo(f"{check.status.value.upper():<7}  {check.id}: {summary}")
     typer.echo("")
-    typer.echo(f"Verdict: {bundle.verdict.value} (exit {bundle.verdict.exit_code})")
+    exit_note = f" (exit {bundle.verdict.exit_code})" if exits else ""
+    typer.echo(f"Verdict: {bundle.verdict.value}{exit_note}")
 
 
 def _collect(spec: Path, now: str | None, profile: str | None, region: str | None, endpoint_url: str | None) -> Bundle:
@@ -150,7 +151,7 @@ def render(
     bundle = load_bundle(bundle_path)
     paths = write_reports(bundle, _formats(format), output_dir, bundle_path.stem, template_dir)
     _echo_paths(paths)
-    _echo_verdict(bundle)
+    _echo_verdict(bundle, exits=False)
 
 
 @app.command()
@@ -160,7 +161,7 @@ def demo(output_dir: OutputDirOpt = Path("reports")) -> None:
 
     paths, bundle = run_demo(output_dir)
     _echo_paths(paths)
-    _echo_verdict(bundle)
+    _echo_verdict(bundle, exits=False)
 
 
 @app.command()

@@ -113,9 +113,16 @@ def collect(loaded: LoadedSpec, now: datetime, overrides: AwsOptions) -> Evidenc
             image=image_f.result(),
             service=service_f.result() if service_f else None,
             logs=logs_f.result(),
-            code=code_f.result() if code_f else None,
+            code=_shown_from(code_f.result(), loaded) if code_f else None,
         )
     return redact_model(evidence, redactor)
+
+
+def _shown_from(code: CodeEvidence, loaded: LoadedSpec) -> CodeEvidence:
+    """``code.root`` as the report shows it: relative to the spec's folder when inside it."""
+    root = Path(code.root)
+    shown = root.relative_to(loaded.base_dir).as_posix() if root.is_relative_to(loaded.base_dir) else str(root)
+    return code.model_copy(update={"root": shown or "."})
 
 
 M = TypeVar("M", bound=Evidence)

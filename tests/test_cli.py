@@ -183,3 +183,17 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     for command in ("verify", "collect", "render", "demo", "init"):
         assert command in out
+
+
+def test_demo_writes_md_and_pdf_and_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    code, out, err = run(capsys, "demo", "--output-dir", str(tmp_path))
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hotfix-verification-report.md", "hotfix-verification-report.pdf"]
+    assert "Verdict: NOT_DEPLOYED" in out
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO((tmp_path / "hotfix-verification-report.pdf").read_bytes())).pages)
+    assert "Hotfix Verification Report" in text
+    assert "NOT_DEPLOYED" in text

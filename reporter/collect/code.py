@@ -497,7 +497,8 @@ def collect_code(
     """Look up every hotfix's code markers under ``root`` and, with git, their fix commits.
 
     ``root`` is ``code.root`` resolved to an absolute path. Fix commits are looked for
-    only for the hotfixes in ``want_fix_commit`` that have ``code`` entries. Nothing
+    only for the hotfixes in ``want_fix_commit`` that have ``code`` entries; when there
+    are none, git is not run at all (``is_git`` stays False, ``head`` None). Nothing
     raises: every failure is an :class:`EvidenceError` on the marker, the fix commit or
     the whole evidence (root missing).
     """
@@ -516,6 +517,8 @@ def collect_code(
             fix_commits=tuple(FixCommit(hotfix=fix.id, error=error) for fix in wanted),
         )
     markers = tuple(find_marker(root, fix.id, m, redactor) for fix in with_code for m in fix.code)
+    if not wanted:  # every fix time is given in the spec: git is not asked
+        return CodeEvidence(root=str(root), markers=markers)
     git = _Git(redactor=redactor, env=_git_env())
     try:
         repo = _find_repo(git, root)

@@ -24,7 +24,11 @@ from reporter.text import visible
 MISSING = "—"
 """What a filter shows for a value that is not there (``None``)."""
 
-_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+_MD_PUNCTUATION = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+"""Punctuation that means something anywhere in a line (``_`` only at a word's edge:
+inside a word, as in ``fixed_at``, neither python-markdown nor GFM reads it)."""
+_MD_LINE_START = re.compile(r"^(\s*)([#+\->]|\d+[.)])")
+"""What means something only at the start of a line: headings, list items, quotes."""
 _BACKTICK_RUN = re.compile(r"`+")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _MONTHS = (
@@ -58,7 +62,13 @@ def md_text(value: object) -> str:
     if value is None:
         return MISSING
     text = _one_line(value).replace("&", "&amp;").replace("<", "&lt;")
-    return _MD_PUNCTUATION.sub(r"\\\1", text)
+    text = _MD_PUNCTUATION.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    lead, mark = match.group(1), match.group(2)
+    return f"{lead}{mark[:-1]}\\{mark[-1]}"
 
 
 def _longest_backtick_run(text: str) -> int:

@@ -57,7 +57,7 @@ def _spaces(text: str) -> str:
 
 
 def test_md_text_escapes_markdown_and_html() -> None:
-    assert md_text("a_b *c* `d` <script>&amp;") == r"a\_b \*c\* \`d\` &lt;script\>&amp;amp;"
+    assert md_text("a_b *c* `d` <script>&amp;") == r"a_b \*c\* \`d\` &lt;script>&amp;amp;"
     assert md_text("line one\nline two") == "line one line two"
     assert md_text("bell\x07") == r"bell\\x07"
     assert md_text(None) == "—"

@@ -60,7 +60,7 @@ def test_sections_in_order(not_deployed: Bundle) -> None:
         "3. Hotfix evidence",
     ]
     assert headings(text, 4) == [
-        r"Hotfix 1: Multi\-Platform Parsing",
+        r"Hotfix 1: Multi-Platform Parsing",
         "Hotfix 2: Force Task Restart",
         "Hotfix 3: Parser Regex Fix",
     ]
@@ -69,7 +69,7 @@ def test_sections_in_order(not_deployed: Bundle) -> None:
 def test_header_and_status_line(not_deployed: Bundle) -> None:
     text = md(not_deployed)
     assert "**Date:** November 26, 2025  \n" in text
-    assert r"**Incident:** INC\-2025\-1126" in text
+    assert r"**Incident:** INC-2025-1126" in text
     assert "**Status:** ✘ **NOT_DEPLOYED** — none of the 3 hotfixes is running" in text
 
 
@@ -205,7 +205,7 @@ def test_notes_are_markdown_but_titles_are_text() -> None:
         notes={"summary": "Written **by the author**.", "impact": "Down for *2 hours*."},
     )
     text = md(make_not_deployed(spec=spec))
-    assert text.startswith(r"# Report \*not bold\* &lt;b\>x&lt;/b\>")
+    assert text.startswith(r"# Report \*not bold\* &lt;b>x&lt;/b>")
     assert "Written **by the author**." in text
     assert "## Impact\n\nDown for *2 hours*." in text
     assert "### User Impact" not in text
@@ -233,7 +233,7 @@ def test_partial_verdict_line(not_deployed: Bundle) -> None:
     assert (
         "**Status:** ✘ **PARTIAL** — only 1 of the 3 hotfixes is running in production; 2 are not\n"
     ) in text
-    assert "- **Hotfix 1 (Multi\\-Platform Parsing):** ✔ deployed" in text
+    assert "- **Hotfix 1 (Multi-Platform Parsing):** ✔ deployed" in text
 
 
 def test_without_service_and_code(not_deployed: Bundle) -> None:
@@ -261,7 +261,7 @@ def test_service_error(not_deployed: Bundle) -> None:
     service = ServiceEvidence(cluster="c", name="s", error=error)
     text = md(_evolve(not_deployed, service=service))
     assert (
-        "could not be described: ecs:DescribeServices failed: Throttling \\(slow down\\)." in text
+        "could not be described: ecs:DescribeServices failed: Throttling (slow down)." in text
     )
     assert "- **Tasks:** unknown (the service could not be described)" in text
 
