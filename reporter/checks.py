@@ -89,7 +89,9 @@ def logs_where(logs: LogsEvidence) -> str:
     """Where the logs came from, for sentences: the group or the files."""
     if logs.source == "cloudwatch":
         return f"log group {logs.group}"
-    names = ", ".join(logs.files[:3]) + (f" and {len(logs.files) - 3} more" if len(logs.files) > 3 else "")
+    names = ", ".join(logs.files[:3]) + (
+        f" and {len(logs.files) - 3} more" if len(logs.files) > 3 else ""
+    )
     return f"log files {names}"
 
 
@@ -107,14 +109,17 @@ def image_found(image: ImageEvidence) -> Finding:
     if image.error is not None:
         return Finding(UNKNOWN, f"Could not read {ref} from ECR: {image.error.line()}")
     if not image.found:
-        return Finding(FAIL, f"{ref} is not in ECR: {image.not_found_reason or 'no image for the tag'}")
+        return Finding(
+            FAIL, f"{ref} is not in ECR: {image.not_found_reason or 'no image for the tag'}"
+        )
     digest = short_digest(image.digest) if image.digest else "no digest"
     pushed = f", pushed {when(image.pushed_at)}" if image.pushed_at else ", push time not returned"
     return Finding(PASS, f"{ref} exists in ECR ({digest}{pushed}).")
 
 
 def service_stable(service: ServiceEvidence) -> Finding:
-    """``service.stable``: running = desired > 0, one deployment, rollout not failed or in progress."""
+    """``service.stable``: running = desired > 0, one deployment, rollout neither failed nor
+    in progress."""
     name = f"{service.cluster}/{service.name}"
     if service.error is not None:
         return Finding(UNKNOWN, f"Could not describe service {name}: {service.error.line()}")
@@ -132,15 +137,25 @@ def service_stable(service: ServiceEvidence) -> Finding:
     if running != desired:
         return Finding(FAIL, f"Service {name} runs {running} of {desired} desired tasks.")
     if len(service.deployments) != 1:
-        states = ", ".join(f"{d.status or '?'} {d.rollout_state or ''}".strip() for d in service.deployments)
+        states = ", ".join(
+            f"{d.status or '?'} {d.rollout_state or ''}".strip() for d in service.deployments
+        )
         return Finding(
-            FAIL, f"Service {name} has {len(service.deployments)} deployments ({states or 'none'}): a rollout is not finished."
+            FAIL,
+            f"Service {name} has {len(service.deployments)} deployments ({states or 'none'}): "
+            "a rollout is not finished.",
         )
     rollout = service.deployments[0].rollout_state
     if rollout in ("FAILED", "IN_PROGRESS"):
         reason = service.deployments[0].rollout_state_reason
-        return Finding(FAIL, f"Service {name} rollout is {rollout}" + (f": {reason}" if reason else "."))
-    return Finding(PASS, f"Service {name} runs {running}/{desired} tasks on one deployment (rollout {rollout or 'state not reported'}).")
+        return Finding(
+            FAIL, f"Service {name} rollout is {rollout}" + (f": {reason}" if reason else ".")
+        )
+    return Finding(
+        PASS,
+        f"Service {name} runs {running}/{desired} tasks on one deployment "
+        f"(rollout {rollout or 'state not reported'}).",
+    )
 
 
 def _service_unusable(service: ServiceEvidence) -> Finding | None:
@@ -166,9 +181,17 @@ def _task_digest(task: TaskEvidence, repository: str, registry_digest: str) -> t
         return FAIL, f"task {tid} runs no image from {repository} ({images})"
     for container in containers:
         if container.image_digest is None:
-            return UNKNOWN, f"task {tid}: no imageDigest for container {container.name} and its image is not digest-pinned"
+            return (
+                UNKNOWN,
+                f"task {tid}: no imageDigest for container {container.name} "
+                "and its image is not digest-pinned",
+            )
         if container.image_digest != registry_digest:
-            return FAIL, f"task {tid} runs {short_digest(container.image_digest)}, not {short_digest(registry_digest)}"
+            return (
+                FAIL,
+                f"task {tid} runs {short_digest(container.image_digest)}, "
+                f"not {short_digest(registry_digest)}",
+            )
     return PASS, f"task {tid} runs {short_digest(registry_digest)}"
 
 
@@ -206,10 +229,18 @@ def service_runs_image(service: ServiceEvidence, image: ImageEvidence) -> Findin
         return unusable
     if image.digest is None:
         gap = _image_gap(image, "imageDigest")
-        return Finding(UNKNOWN, f"No registry digest for {image.repository}:{image.tag} to compare the tasks with: {gap}.")
+        return Finding(
+            UNKNOWN,
+            f"No registry digest for {image.repository}:{image.tag} "
+            f"to compare the tasks with: {gap}.",
+        )
     status, texts = _worst(_task_digest(t, image.repository, image.digest) for t in service.tasks)
     if status is PASS:
-        return Finding(PASS, f"All {len(service.tasks)} running tasks run {short_digest(image.digest)}, the digest of {image.repository}:{image.tag}.")
+        return Finding(
+            PASS,
+            f"All {len(service.tasks)} running tasks run {short_digest(image.digest)}, "
+            f"the digest of {image.repository}:{image.tag}.",
+        )
     return Finding(status, _sentence(_listed(texts)))
 
 
@@ -220,7 +251,11 @@ def service_restarted_after_push(service: ServiceEvidence, image: ImageEvidence)
         return unusable
     if image.pushed_at is None:
         gap = _image_gap(image, "imagePushedAt")
-        return Finding(UNKNOWN, f"No push time for {image.repository}:{image.tag} to compare the task start times with: {gap}.")
+        return Finding(
+            UNKNOWN,
+            f"No push time for {image.repository}:{image.tag} "
+            f"to compare the task start times with: {gap}.",
+        )
     pushed = image.pushed_at
     results: list[tuple[Status, str]] = []
     for task in service.tasks:
@@ -228,13 +263,23 @@ def service_restarted_after_push(service: ServiceEvidence, image: ImageEvidence)
         if task.started_at is None:
             results.append((UNKNOWN, f"task {tid}: ECS returned no startedAt"))
         elif task.started_at < pushed:
-            results.append((FAIL, f"task {tid} started {when(task.started_at)}, {span(pushed - task.started_at)} before the push"))
+            results.append(
+                (
+                    FAIL,
+                    f"task {tid} started {when(task.started_at)}, "
+                    f"{span(pushed - task.started_at)} before the push",
+                )
+            )
         else:
             results.append((PASS, f"task {tid} started {when(task.started_at)}"))
     status, texts = _worst(results)
     if status is PASS:
         earliest = min(t.started_at for t in service.tasks if t.started_at is not None)
-        return Finding(PASS, f"All {len(service.tasks)} running tasks started at or after the push ({when(pushed)}); earliest {when(earliest)}.")
+        return Finding(
+            PASS,
+            f"All {len(service.tasks)} running tasks started at or after the push "
+            f"({when(pushed)}); earliest {when(earliest)}.",
+        )
     return Finding(status, _sentence(_listed(texts)))
 
 
@@ -250,7 +295,11 @@ def code_has_marker(hotfix: HotfixSection, code: CodeEvidence | None) -> Finding
     results: list[tuple[Status, str]] = []
     for entry in hotfix.code:
         found = next(
-            (m for m in code.markers if m.hotfix == hotfix.id and m.path == entry.path and m.text == entry.contains),
+            (
+                m
+                for m in code.markers
+                if m.hotfix == hotfix.id and m.path == entry.path and m.text == entry.contains
+            ),
             None,
         )
         what = f"{quoted(entry.contains)} in {entry.path}"
@@ -260,7 +309,9 @@ def code_has_marker(hotfix: HotfixSection, code: CodeEvidence | None) -> Finding
             why = found.error.line() if found.error else "the file could not be read"
             results.append((UNKNOWN, f"{what}: {why}"))
         elif not found.found:
-            missing = "the file does not exist" if found.file_exists is False else "text not present"
+            missing = (
+                "the file does not exist" if found.file_exists is False else "text not present"
+            )
             results.append((FAIL, f"{what}: {missing}"))
         else:
             lines = ", ".join(str(n) for n in found.lines[:5])
@@ -284,7 +335,9 @@ def fix_time(hotfix: HotfixSection, spec: Spec, code: CodeEvidence | None) -> Fi
     if spec.fixed_at is not None:
         return FixTime(spec.fixed_at, "fixed_at in the spec")
     if not hotfix.code:
-        return FixTime(None, "no fixed_at in the spec and no code markers to find the fix commit by")
+        return FixTime(
+            None, "no fixed_at in the spec and no code markers to find the fix commit by"
+        )
     if code is None:
         return FixTime(None, "no fixed_at in the spec and no [code] checkout to ask git")
     commit = code.fix_commit(hotfix.id)
@@ -293,7 +346,9 @@ def fix_time(hotfix: HotfixSection, spec: Spec, code: CodeEvidence | None) -> Fi
     if commit.error is not None or commit.committed_at is None or commit.commit is None:
         why = commit.error.line() if commit.error else "no commit date"
         return FixTime(None, f"no fixed_at in the spec and no fix commit from git ({why})")
-    return FixTime(commit.committed_at, f"git commit {commit.commit[:10]} that added the code markers")
+    return FixTime(
+        commit.committed_at, f"git commit {commit.commit[:10]} that added the code markers"
+    )
 
 
 def image_after_fix(fix: FixTime, image: ImageEvidence) -> Finding:
@@ -309,10 +364,15 @@ def image_after_fix(fix: FixTime, image: ImageEvidence) -> Finding:
     if image.pushed_at < fix.at:
         return Finding(
             FAIL,
-            f"Image pushed {when(image.pushed_at)}, {span(fix.at - image.pushed_at)} before the fix "
+            f"Image pushed {when(image.pushed_at)}, "
+            f"{span(fix.at - image.pushed_at)} before the fix "
             f"({when(fix.at)}, {fix.source}): it cannot contain the fix.",
         )
-    return Finding(PASS, f"Image pushed {when(image.pushed_at)}, at or after the fix ({when(fix.at)}, {fix.source}).")
+    return Finding(
+        PASS,
+        f"Image pushed {when(image.pushed_at)}, "
+        f"at or after the fix ({when(fix.at)}, {fix.source}).",
+    )
 
 
 def logs_expected(hotfix: HotfixSection, logs: LogsEvidence) -> Finding:
@@ -321,9 +381,17 @@ def logs_expected(hotfix: HotfixSection, logs: LogsEvidence) -> Finding:
     for text in hotfix.expect_logs:
         match = logs.match(text)
         if match is not None and match.count > 0 and match.last_seen is not None:
-            results.append((PASS, f"{quoted(text)} seen {match.count} times, last {when(match.last_seen)}"))
+            results.append(
+                (PASS, f"{quoted(text)} seen {match.count} times, last {when(match.last_seen)}")
+            )
         elif logs.error is not None:
-            results.append((UNKNOWN, f"{quoted(text)} not seen, but the logs were not read completely: {logs.error.line()}"))
+            results.append(
+                (
+                    UNKNOWN,
+                    f"{quoted(text)} not seen, but the logs were not read completely: "
+                    f"{logs.error.line()}",
+                )
+            )
         else:
             results.append((FAIL, f"{quoted(text)} never logged {logs_window(logs)}"))
     status, texts = _worst(results)
@@ -336,13 +404,24 @@ def logs_retired(hotfix: HotfixSection, logs: LogsEvidence) -> Finding:
     for text in hotfix.retired_logs:
         match = logs.match(text)
         if match is not None and match.count > 0 and match.last_seen is not None:
-            seen.append(f"{quoted(text)} still logged {match.count} times, last {when(match.last_seen)}")
+            seen.append(
+                f"{quoted(text)} still logged {match.count} times, last {when(match.last_seen)}"
+            )
     if seen:
-        return Finding(FAIL, _listed(seen) + f" (in {logs_where(logs)}): the old code is still running.")
+        return Finding(
+            FAIL, _listed(seen) + f" (in {logs_where(logs)}): the old code is still running."
+        )
     if logs.error is not None:
-        return Finding(UNKNOWN, f"Retired texts not seen, but the logs were not read completely: {logs.error.line()}")
+        return Finding(
+            UNKNOWN,
+            f"Retired texts not seen, but the logs were not read completely: {logs.error.line()}",
+        )
     n = len(hotfix.retired_logs)
-    return Finding(PASS, f"None of the {n} retired texts logged {logs_window(logs)} in {logs_where(logs)} ({logs.events_scanned} matching events read).")
+    return Finding(
+        PASS,
+        f"None of the {n} retired texts logged {logs_window(logs)} in {logs_where(logs)} "
+        f"({logs.events_scanned} matching events read).",
+    )
 
 
 # --------------------------------------------------------------------------- all checks
@@ -354,7 +433,8 @@ def _image_source(image: ImageEvidence) -> str:
 
 def _logs_source(logs: LogsEvidence) -> str:
     if logs.source == "cloudwatch":
-        return f"CloudWatch Logs FilterLogEvents {logs.group}, {when(logs.since)} to {when(logs.until)}"
+        window = f"{when(logs.since)} to {when(logs.until)}"
+        return f"CloudWatch Logs FilterLogEvents {logs.group}, {window}"
     return f"log files ({len(logs.files)}), {when(logs.since)} to {when(logs.until)}"
 
 
@@ -362,9 +442,18 @@ def run_checks(spec: Spec, evidence: Evidence) -> list[Check]:
     """Every check of CONTRACT section 3, in a stable order."""
     checks: list[Check] = []
 
-    def add(check_id: str, kind: str, finding: Finding, source: str, hotfix: str | None = None) -> None:
+    def add(
+        check_id: str, kind: str, finding: Finding, source: str, hotfix: str | None = None
+    ) -> None:
         checks.append(
-            Check(id=check_id, status=finding.status, summary=finding.summary, source=source, hotfix=hotfix, kind=kind)
+            Check(
+                id=check_id,
+                status=finding.status,
+                summary=finding.summary,
+                source=source,
+                hotfix=hotfix,
+                kind=kind,
+            )
         )
 
     image = evidence.image
@@ -372,26 +461,65 @@ def run_checks(spec: Spec, evidence: Evidence) -> list[Check]:
     service = evidence.service
     if service is not None:
         where = f"{service.cluster}/{service.name}"
-        add("service.stable", "service.stable", service_stable(service), f"ECS DescribeServices {where}")
-        add("service.runs_image", "service.runs_image", service_runs_image(service, image),
-            f"ECS ListTasks + DescribeTasks {where}; {_image_source(image)}")
-        add("service.restarted_after_push", "service.restarted_after_push",
-            service_restarted_after_push(service, image), f"ECS DescribeTasks {where}; {_image_source(image)}")
+        add(
+            "service.stable",
+            "service.stable",
+            service_stable(service),
+            f"ECS DescribeServices {where}",
+        )
+        add(
+            "service.runs_image",
+            "service.runs_image",
+            service_runs_image(service, image),
+            f"ECS ListTasks + DescribeTasks {where}; {_image_source(image)}",
+        )
+        add(
+            "service.restarted_after_push",
+            "service.restarted_after_push",
+            service_restarted_after_push(service, image),
+            f"ECS DescribeTasks {where}; {_image_source(image)}",
+        )
     logs = evidence.logs
     for fix in spec.hotfixes:
         if fix.code:
             root = evidence.code.root if evidence.code else "code.root"
-            add(f"{fix.id}.code_has_marker", "code_has_marker", code_has_marker(fix, evidence.code),
-                f"files under {root}", fix.id)
+            add(
+                f"{fix.id}.code_has_marker",
+                "code_has_marker",
+                code_has_marker(fix, evidence.code),
+                f"files under {root}",
+                fix.id,
+            )
         timing = fix_time(fix, spec, evidence.code)
-        add(f"{fix.id}.image_after_fix", "image_after_fix", image_after_fix(timing, image),
-            f"{_image_source(image)}; fix time from {timing.source}", fix.id)
+        add(
+            f"{fix.id}.image_after_fix",
+            "image_after_fix",
+            image_after_fix(timing, image),
+            f"{_image_source(image)}; fix time from {timing.source}",
+            fix.id,
+        )
         if fix.expect_logs:
-            add(f"{fix.id}.logs_expected", "logs_expected", logs_expected(fix, logs), _logs_source(logs), fix.id)
+            add(
+                f"{fix.id}.logs_expected",
+                "logs_expected",
+                logs_expected(fix, logs),
+                _logs_source(logs),
+                fix.id,
+            )
         if fix.retired_logs:
-            add(f"{fix.id}.logs_retired", "logs_retired", logs_retired(fix, logs), _logs_source(logs), fix.id)
+            add(
+                f"{fix.id}.logs_retired",
+                "logs_retired",
+                logs_retired(fix, logs),
+                _logs_source(logs),
+                fix.id,
+            )
     for n, item in enumerate(spec.checklist, start=1):
-        finding = Finding(PASS, f"Ticked: {item.item}") if item.done else Finding(MANUAL, f"Not ticked: {item.item}")
+        finding = (
+            Finding(PASS, f"Ticked: {item.item}")
+            if item.done
+            else Finding(MANUAL, f"Not ticked: {item.item}")
+        )
         add(f"checklist.{n}", "checklist", finding, "checklist in the spec")
     return checks
 

@@ -32,19 +32,32 @@ FormatOpt = Annotated[
     list[OutputFormat] | None,
     typer.Option("--format", "-f", help="Output format; repeat for several. Default: md and pdf."),
 ]
-OutputDirOpt = Annotated[Path, typer.Option("--output-dir", "-o", help="Folder for the reports (created).")]
+OutputDirOpt = Annotated[
+    Path, typer.Option("--output-dir", "-o", help="Folder for the reports (created).")
+]
 NowOpt = Annotated[
     str | None,
-    typer.Option("--now", help="Fix 'now' (RFC 3339, with a zone): end of the log window and report date."),
+    typer.Option(
+        "--now", help="Fix 'now' (RFC 3339, with a zone): end of the log window and report date."
+    ),
 ]
 TemplateDirOpt = Annotated[
     Path | None,
-    typer.Option("--template-dir", help="Templates here override the packaged ones of the same name."),
+    typer.Option(
+        "--template-dir", help="Templates here override the packaged ones of the same name."
+    ),
 ]
-ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (overrides the spec and AWS_PROFILE).")]
-RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (overrides the spec and AWS_REGION).")]
+ProfileOpt = Annotated[
+    str | None, typer.Option("--profile", help="AWS profile (overrides the spec and AWS_PROFILE).")
+]
+RegionOpt = Annotated[
+    str | None, typer.Option("--region", help="AWS region (overrides the spec and AWS_REGION).")
+]
 EndpointOpt = Annotated[
-    str | None, typer.Option("--endpoint-url", help="Send AWS calls here (overrides the spec and AWS_ENDPOINT_URL).")
+    str | None,
+    typer.Option(
+        "--endpoint-url", help="Send AWS calls here (overrides the spec and AWS_ENDPOINT_URL)."
+    ),
 ]
 
 
@@ -85,21 +98,25 @@ def _echo_verdict(bundle: Bundle, exits: bool = True) -> None:
     typer.echo(f"Verdict: {bundle.verdict.value}{exit_note}")
 
 
-def _collect(spec: Path, now: str | None, profile: str | None, region: str | None, endpoint_url: str | None) -> Bundle:
+def _collect(
+    spec: Path, now: str | None, profile: str | None, region: str | None, endpoint_url: str | None
+) -> Bundle:
     from reporter.collect.aws import AwsOptions
     from reporter.pipeline import build_bundle, collect
     from reporter.spec import load_spec
 
     moment = _now(now)
     loaded = load_spec(spec)
-    evidence = collect(loaded, moment, AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url))
+    evidence = collect(
+        loaded, moment, AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url)
+    )
     return build_bundle(loaded, evidence)
 
 
 @app.command()
 def verify(
     spec: SpecArg,
-    format: FormatOpt = None,  # noqa: A002 - the contract's option name
+    format: FormatOpt = None,
     output_dir: OutputDirOpt = Path("reports"),
     now: NowOpt = None,
     template_dir: TemplateDirOpt = None,
@@ -121,7 +138,9 @@ def verify(
 @app.command("collect")
 def collect_command(
     spec: SpecArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the JSON evidence bundle.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the JSON evidence bundle.")
+    ],
     now: NowOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
@@ -139,8 +158,11 @@ def collect_command(
 
 @app.command()
 def render(
-    bundle_path: Annotated[Path, typer.Argument(metavar="BUNDLE.json", help="An evidence bundle from collect or verify.")],
-    format: FormatOpt = None,  # noqa: A002 - the contract's option name
+    bundle_path: Annotated[
+        Path,
+        typer.Argument(metavar="BUNDLE.json", help="An evidence bundle from collect or verify."),
+    ],
+    format: FormatOpt = None,
     output_dir: OutputDirOpt = Path("reports"),
     template_dir: TemplateDirOpt = None,
 ) -> None:
@@ -166,7 +188,9 @@ def demo(output_dir: OutputDirOpt = Path("reports")) -> None:
 
 @app.command()
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the example spec.")] = Path("hotfix.toml"),
+    path: Annotated[Path, typer.Argument(help="Where to write the example spec.")] = Path(
+        "hotfix.toml"
+    ),
 ) -> None:
     """Write a commented example spec (never overwrites)."""
     from reporter.init import write_example

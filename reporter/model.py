@@ -12,7 +12,7 @@ turn it into ``unknown``.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -249,16 +249,16 @@ class Evidence(Frozen):
 # --------------------------------------------------------------------------- checks
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """How a check ended."""
 
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a status, not a password
     FAIL = "fail"
     UNKNOWN = "unknown"
     MANUAL = "manual"
 
 
-class HotfixVerdict(str, Enum):
+class HotfixVerdict(StrEnum):
     """Whether one hotfix is running."""
 
     DEPLOYED = "DEPLOYED"
@@ -266,7 +266,7 @@ class HotfixVerdict(str, Enum):
     INCONCLUSIVE = "INCONCLUSIVE"
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """The report's verdict; each maps to an exit code."""
 
     VERIFIED = "VERIFIED"

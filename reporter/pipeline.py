@@ -93,15 +93,29 @@ def collect(loaded: LoadedSpec, now: datetime, overrides: AwsOptions) -> Evidenc
         image_f = submit(collect_image, Boto3Ecr(clients.ecr), spec.image)
         service_f: Future[ServiceEvidence] | None = None
         if spec.service is not None:
-            service_f = submit(collect_service, Boto3Ecs(clients.ecs), spec.service, spec.image.repository)
+            service_f = submit(
+                collect_service, Boto3Ecs(clients.ecs), spec.service, spec.image.repository
+            )
         logs_f: Future[LogsEvidence]
         if spec.logs.group is not None:
             logs_f = submit(
-                collect_cloudwatch, Boto3Logs(clients.logs), spec.logs.group, span.since, span.until, markers, redactor
+                collect_cloudwatch,
+                Boto3Logs(clients.logs),
+                spec.logs.group,
+                span.since,
+                span.until,
+                markers,
+                redactor,
             )
         else:
             logs_f = submit(
-                collect_files, loaded.log_files(), loaded.base_dir, span.since, span.until, markers, redactor
+                collect_files,
+                loaded.log_files(),
+                loaded.base_dir,
+                span.since,
+                span.until,
+                markers,
+                redactor,
             )
         code_f: Future[CodeEvidence] | None = None
         root = loaded.code_root
@@ -121,7 +135,11 @@ def collect(loaded: LoadedSpec, now: datetime, overrides: AwsOptions) -> Evidenc
 def _shown_from(code: CodeEvidence, loaded: LoadedSpec) -> CodeEvidence:
     """``code.root`` as the report shows it: relative to the spec's folder when inside it."""
     root = Path(code.root)
-    shown = root.relative_to(loaded.base_dir).as_posix() if root.is_relative_to(loaded.base_dir) else str(root)
+    shown = (
+        root.relative_to(loaded.base_dir).as_posix()
+        if root.is_relative_to(loaded.base_dir)
+        else str(root)
+    )
     return code.model_copy(update={"root": shown or "."})
 
 

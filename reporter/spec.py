@@ -49,10 +49,14 @@ def _to_datetime(value: object) -> object:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
-        raise ValueError("a date without a time; give a datetime with a zone, e.g. 2025-11-26T09:00:00Z")
+        raise ValueError(
+            "a date without a time; give a datetime with a zone, e.g. 2025-11-26T09:00:00Z"
+        )
     if isinstance(value, str):
         text = value.strip()
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?", text):
+        if not re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?", text
+        ):
             raise ValueError(f"not an RFC 3339 datetime: {value[:60]!r}")
         try:
             return datetime.fromisoformat(text.replace("z", "Z"))
@@ -134,7 +138,11 @@ class CodeSection(_Section):
 
 
 def _relative_inside(path: str) -> str:
-    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute() or path.startswith(("/", "\\")):
+    if (
+        PurePosixPath(path).is_absolute()
+        or PureWindowsPath(path).is_absolute()
+        or path.startswith(("/", "\\"))
+    ):
         raise ValueError(f"{path!r} is absolute; give a path relative to code.root")
     parts = re.split(r"[\\/]", path)
     if ".." in parts:
@@ -205,7 +213,9 @@ class RedactSection(_Section):
     """``[redact]``: the author's own secret patterns (regular expressions)."""
 
     patterns: tuple[
-        Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_valid_regex)],
+        Annotated[
+            str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_valid_regex)
+        ],
         ...,
     ] = Field(default=(), max_length=MAX_REDACT_PATTERNS)
 

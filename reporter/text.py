@@ -36,7 +36,9 @@ def truncate(text: str, limit: int = EXCERPT_CHARS, total: int | None = None) ->
     return f"{text[:limit]} [… {length - limit} more characters cut]"
 
 
-def clean(text: str, redactor: Redactor, limit: int = EXCERPT_CHARS, total: int | None = None) -> str:
+def clean(
+    text: str, redactor: Redactor, limit: int = EXCERPT_CHARS, total: int | None = None
+) -> str:
     """Redact, cut and make visible: what every collected text goes through before storing.
 
     Redaction runs on the whole text first, so a secret that straddles the cut is still

@@ -49,19 +49,31 @@ FIX = datetime(2025, 11, 26, 8, 0, tzinfo=UTC)
 DIGEST = "sha256:" + "a" * 64
 OTHER = "sha256:" + "b" * 64
 REF = "123456789012.dkr.ecr.us-east-1.amazonaws.com/backend:latest"
-DENIED = EvidenceError(operation="ecs:DescribeServices", code="AccessDeniedException", message="not allowed")
+DENIED = EvidenceError(
+    operation="ecs:DescribeServices", code="AccessDeniedException", message="not allowed"
+)
 
 P, F, U, M = Status.PASS, Status.FAIL, Status.UNKNOWN, Status.MANUAL
 
 
 def image(**kw: Any) -> ImageEvidence:
-    base: dict[str, Any] = {"repository": "backend", "tag": "latest", "found": True, "digest": DIGEST, "pushed_at": T0}
+    base: dict[str, Any] = {
+        "repository": "backend",
+        "tag": "latest",
+        "found": True,
+        "digest": DIGEST,
+        "pushed_at": T0,
+    }
     base.update(kw)
     return ImageEvidence(**base)
 
 
-def task(n: int = 1, started: datetime | None = T0 + timedelta(minutes=8), digest: str | None = DIGEST,
-         ref: str | None = REF) -> TaskEvidence:
+def task(
+    n: int = 1,
+    started: datetime | None = T0 + timedelta(minutes=8),
+    digest: str | None = DIGEST,
+    ref: str | None = REF,
+) -> TaskEvidence:
     return TaskEvidence(
         arn=f"arn:aws:ecs:us-east-1:123456789012:task/c/{n:032x}",
         last_status="RUNNING",
@@ -72,8 +84,15 @@ def task(n: int = 1, started: datetime | None = T0 + timedelta(minutes=8), diges
 
 def service(**kw: Any) -> ServiceEvidence:
     base: dict[str, Any] = {
-        "cluster": "c", "name": "s", "found": True, "status": "ACTIVE", "desired_count": 2, "running_count": 2,
-        "deployments": (DeploymentEvidence(id="ecs-svc/1", status="PRIMARY", rollout_state="COMPLETED"),),
+        "cluster": "c",
+        "name": "s",
+        "found": True,
+        "status": "ACTIVE",
+        "desired_count": 2,
+        "running_count": 2,
+        "deployments": (
+            DeploymentEvidence(id="ecs-svc/1", status="PRIMARY", rollout_state="COMPLETED"),
+        ),
         "tasks": (task(1), task(2)),
     }
     base.update(kw)
@@ -82,23 +101,43 @@ def service(**kw: Any) -> ServiceEvidence:
 
 def logs(matches: dict[str, int], error: EvidenceError | None = None) -> LogsEvidence:
     return LogsEvidence(
-        source="cloudwatch", group="/ecs/app", since=FIX, until=FIX + timedelta(hours=3), error=error,
+        source="cloudwatch",
+        group="/ecs/app",
+        since=FIX,
+        until=FIX + timedelta(hours=3),
+        error=error,
         matches=tuple(
-            LogMatch(text=t, kinds=("expected",), count=n, first_seen=FIX if n else None, last_seen=FIX if n else None)
+            LogMatch(
+                text=t,
+                kinds=("expected",),
+                count=n,
+                first_seen=FIX if n else None,
+                last_seen=FIX if n else None,
+            )
             for t, n in matches.items()
         ),
     )
 
 
-HOTFIX = HotfixSection(id="h", expect_logs=("new",), retired_logs=("old",),
-                       code=({"path": "a.py", "contains": "new"},))  # type: ignore[arg-type]
+HOTFIX = HotfixSection.model_validate(
+    {
+        "id": "h",
+        "expect_logs": ["new"],
+        "retired_logs": ["old"],
+        "code": [{"path": "a.py", "contains": "new"}],
+    }
+)
 
 
 @pytest.mark.parametrize(
     ("evidence", "status", "words"),
     [
         (image(), P, "exists in ECR"),
-        (image(found=False, not_found_reason="tag 'latest' not found"), F, "tag 'latest' not found"),
+        (
+            image(found=False, not_found_reason="tag 'latest' not found"),
+            F,
+            "tag 'latest' not found",
+        ),
         (image(found=False, error=DENIED), U, "AccessDeniedException"),
     ],
 )
@@ -119,10 +158,28 @@ def test_image_found(evidence: ImageEvidence, status: Status, words: str) -> Non
         (service(running_count=1), F, "runs 1 of 2"),
         (service(desired_count=0, running_count=0), F, "wants 0 tasks"),
         (service(running_count=None), U, "no desired/running counts"),
-        (service(deployments=(DeploymentEvidence(id="1"), DeploymentEvidence(id="2"))), F, "2 deployments"),
+        (
+            service(deployments=(DeploymentEvidence(id="1"), DeploymentEvidence(id="2"))),
+            F,
+            "2 deployments",
+        ),
         (service(deployments=()), F, "0 deployments"),
-        (service(deployments=(DeploymentEvidence(id="1", rollout_state="IN_PROGRESS"),)), F, "IN_PROGRESS"),
-        (service(deployments=(DeploymentEvidence(id="1", rollout_state="FAILED", rollout_state_reason="circuit breaker"),)), F, "circuit breaker"),
+        (
+            service(deployments=(DeploymentEvidence(id="1", rollout_state="IN_PROGRESS"),)),
+            F,
+            "IN_PROGRESS",
+        ),
+        (
+            service(
+                deployments=(
+                    DeploymentEvidence(
+                        id="1", rollout_state="FAILED", rollout_state_reason="circuit breaker"
+                    ),
+                )
+            ),
+            F,
+            "circuit breaker",
+        ),
         (service(deployments=(DeploymentEvidence(id="1"),)), P, "state not reported"),
     ],
 )
@@ -138,17 +195,29 @@ def test_service_stable(evidence: ServiceEvidence, status: Status, words: str) -
         (service(), image(), P, "All 2 running tasks run sha256:aaaa"),
         (service(tasks=(task(1), task(2, digest=OTHER))), image(), F, "runs sha256:bbbb"),
         (service(tasks=(task(1, digest=None),)), image(), U, "no imageDigest"),
-        (service(tasks=(task(1, ref="docker.io/library/nginx:1"),)), image(), F, "runs no image from backend"),
+        (
+            service(tasks=(task(1, ref="docker.io/library/nginx:1"),)),
+            image(),
+            F,
+            "runs no image from backend",
+        ),
         (service(tasks=(task(1, ref=None),)), image(), U, "no container image references"),
         (service(tasks=()), image(), F, "no running tasks"),
         (service(tasks_error=DENIED), image(), U, "Could not list the tasks"),
         (service(error=DENIED), image(), U, "Could not describe"),
         (service(found=False), image(), F, "not found"),
         (service(), image(digest=None, found=False), U, "No registry digest"),
-        (service(tasks=(task(1, digest=OTHER), task(2, digest=None))), image(), F, "runs sha256:bbbb"),
+        (
+            service(tasks=(task(1, digest=OTHER), task(2, digest=None))),
+            image(),
+            F,
+            "runs sha256:bbbb",
+        ),
     ],
 )
-def test_service_runs_image(svc: ServiceEvidence, img: ImageEvidence, status: Status, words: str) -> None:
+def test_service_runs_image(
+    svc: ServiceEvidence, img: ImageEvidence, status: Status, words: str
+) -> None:
     finding = service_runs_image(svc, img)
     assert finding.status is status, finding
     assert words in finding.summary
@@ -159,20 +228,34 @@ def test_service_runs_image(svc: ServiceEvidence, img: ImageEvidence, status: St
     [
         (service(), image(), P, "started at or after the push"),
         (service(tasks=(task(1, started=T0),)), image(), P, "started at or after"),
-        (service(tasks=(task(1, started=T0 - timedelta(hours=2)),)), image(), F, "2 h 0 min before the push"),
+        (
+            service(tasks=(task(1, started=T0 - timedelta(hours=2)),)),
+            image(),
+            F,
+            "2 h 0 min before the push",
+        ),
         (service(tasks=(task(1, started=None),)), image(), U, "no startedAt"),
         (service(), image(pushed_at=None), U, "No push time"),
         (service(tasks=()), image(), F, "no running tasks"),
     ],
 )
-def test_service_restarted_after_push(svc: ServiceEvidence, img: ImageEvidence, status: Status, words: str) -> None:
+def test_service_restarted_after_push(
+    svc: ServiceEvidence, img: ImageEvidence, status: Status, words: str
+) -> None:
     finding = service_restarted_after_push(svc, img)
     assert finding.status is status, finding
     assert words in finding.summary
 
 
 def marker(**kw: Any) -> CodeEvidence:
-    base: dict[str, Any] = {"hotfix": "h", "path": "a.py", "text": "new", "found": True, "file_exists": True, "lines": (107,)}
+    base: dict[str, Any] = {
+        "hotfix": "h",
+        "path": "a.py",
+        "text": "new",
+        "found": True,
+        "file_exists": True,
+        "lines": (107,),
+    }
     base.update(kw)
     return CodeEvidence(root="/src", markers=(CodeMarkerEvidence(**base),))
 
@@ -183,8 +266,21 @@ def marker(**kw: Any) -> CodeEvidence:
         (marker(), P, "at line 107"),
         (marker(found=False), F, "text not present"),
         (marker(found=False, file_exists=False), F, "does not exist"),
-        (marker(found=None, error=EvidenceError(operation="read file", code="IsADirectory", message="a.py")), U, "IsADirectory"),
-        (CodeEvidence(root="/src", error=EvidenceError(operation="read", code="NotFound", message="x")), U, "Could not read the checkout"),
+        (
+            marker(
+                found=None,
+                error=EvidenceError(operation="read file", code="IsADirectory", message="a.py"),
+            ),
+            U,
+            "IsADirectory",
+        ),
+        (
+            CodeEvidence(
+                root="/src", error=EvidenceError(operation="read", code="NotFound", message="x")
+            ),
+            U,
+            "Could not read the checkout",
+        ),
         (CodeEvidence(root="/src"), U, "not looked up"),
         (None, U, "No [code] section"),
     ],
@@ -197,9 +293,17 @@ def test_code_has_marker(code: CodeEvidence | None, status: Status, words: str) 
 
 def spec(**kw: Any) -> Spec:
     base: dict[str, Any] = {
-        "claimed_deployed_at": "2025-11-26T09:00:00Z", "image": {"repository": "backend"},
-        "logs": {"group": "/ecs/app"}, "hotfix": [{"id": "h", "expect_logs": ["new"], "retired_logs": ["old"],
-                                                    "code": [{"path": "a.py", "contains": "new"}]}],
+        "claimed_deployed_at": "2025-11-26T09:00:00Z",
+        "image": {"repository": "backend"},
+        "logs": {"group": "/ecs/app"},
+        "hotfix": [
+            {
+                "id": "h",
+                "expect_logs": ["new"],
+                "retired_logs": ["old"],
+                "code": [{"path": "a.py", "contains": "new"}],
+            }
+        ],
     }
     base.update(kw)
     return Spec.model_validate(base)
@@ -209,13 +313,23 @@ def test_fix_time_sources() -> None:
     commit = FixCommit(hotfix="h", commit="abcdef1234567", committed_at=FIX)
     code = CodeEvidence(root="/src", fix_commits=(commit,))
     s = spec()
-    assert fix_time(s.hotfixes[0], s, code) == FixTime(FIX, "git commit abcdef1234 that added the code markers")
+    assert fix_time(s.hotfixes[0], s, code) == FixTime(
+        FIX, "git commit abcdef1234 that added the code markers"
+    )
     s = spec(fixed_at="2025-11-26T07:00:00Z")
     assert fix_time(s.hotfixes[0], s, code).source == "fixed_at in the spec"
     h = s.hotfixes[0].model_copy(update={"fixed_at": FIX})
     assert fix_time(h, s, code).source == "fixed_at of hotfix h in the spec"
     s = spec()
-    broken = CodeEvidence(root="/src", fix_commits=(FixCommit(hotfix="h", error=EvidenceError(operation="git log", code="NotCommitted", message="x")),))
+    broken = CodeEvidence(
+        root="/src",
+        fix_commits=(
+            FixCommit(
+                hotfix="h",
+                error=EvidenceError(operation="git log", code="NotCommitted", message="x"),
+            ),
+        ),
+    )
     assert fix_time(s.hotfixes[0], s, broken).at is None
     assert "NotCommitted" in fix_time(s.hotfixes[0], s, broken).source
     assert fix_time(s.hotfixes[0], s, None).at is None
@@ -272,20 +386,35 @@ def test_logs_retired(evidence: LogsEvidence, status: Status, words: str) -> Non
 
 def evidence(**kw: Any) -> Evidence:
     base: dict[str, Any] = {
-        "collected_at": FIX + timedelta(hours=3), "image": image(), "service": service(),
-        "logs": logs({"new": 1, "old": 0}), "code": marker(),
+        "collected_at": FIX + timedelta(hours=3),
+        "image": image(),
+        "service": service(),
+        "logs": logs({"new": 1, "old": 0}),
+        "code": marker(),
     }
     base.update(kw)
     return Evidence(**base)
 
 
 def test_run_checks_ids_and_order() -> None:
-    s = spec(service={"cluster": "c", "name": "s"}, code={"root": "."}, fixed_at="2025-11-25T20:00:00Z",
-             checklist=[{"item": "a", "done": True}, {"item": "b"}])
+    s = spec(
+        service={"cluster": "c", "name": "s"},
+        code={"root": "."},
+        fixed_at="2025-11-25T20:00:00Z",
+        checklist=[{"item": "a", "done": True}, {"item": "b"}],
+    )
     checks = run_checks(s, evidence())
     assert [c.id for c in checks] == [
-        "image.found", "service.stable", "service.runs_image", "service.restarted_after_push",
-        "h.code_has_marker", "h.image_after_fix", "h.logs_expected", "h.logs_retired", "checklist.1", "checklist.2",
+        "image.found",
+        "service.stable",
+        "service.runs_image",
+        "service.restarted_after_push",
+        "h.code_has_marker",
+        "h.image_after_fix",
+        "h.logs_expected",
+        "h.logs_retired",
+        "checklist.1",
+        "checklist.2",
     ]
     assert [c.status for c in checks] == [P, P, P, P, P, P, P, P, P, M]
     results, verdict = judge(s, checks)
@@ -325,7 +454,7 @@ def test_hotfix_verdict(statuses: list[Status], verdict: HotfixVerdict) -> None:
     assert hotfix_verdict(statuses) is verdict
 
 
-D, N, I = HotfixVerdict.DEPLOYED, HotfixVerdict.NOT_DEPLOYED, HotfixVerdict.INCONCLUSIVE
+D, N, INC = HotfixVerdict.DEPLOYED, HotfixVerdict.NOT_DEPLOYED, HotfixVerdict.INCONCLUSIVE
 
 
 @pytest.mark.parametrize(
@@ -333,14 +462,16 @@ D, N, I = HotfixVerdict.DEPLOYED, HotfixVerdict.NOT_DEPLOYED, HotfixVerdict.INCO
     [
         ([D, D], Verdict.VERIFIED, 0),
         ([D, N], Verdict.PARTIAL, 1),
-        ([D, N, I], Verdict.PARTIAL, 1),
+        ([D, N, INC], Verdict.PARTIAL, 1),
         ([N, N], Verdict.NOT_DEPLOYED, 1),
-        ([N, I], Verdict.NOT_DEPLOYED, 1),
-        ([D, I], Verdict.INCONCLUSIVE, 3),
-        ([I, I], Verdict.INCONCLUSIVE, 3),
+        ([N, INC], Verdict.NOT_DEPLOYED, 1),
+        ([D, INC], Verdict.INCONCLUSIVE, 3),
+        ([INC, INC], Verdict.INCONCLUSIVE, 3),
     ],
 )
-def test_report_verdict_and_exit_code(verdicts: list[HotfixVerdict], verdict: Verdict, code: int) -> None:
+def test_report_verdict_and_exit_code(
+    verdicts: list[HotfixVerdict], verdict: Verdict, code: int
+) -> None:
     assert report_verdict(verdicts) is verdict
     assert verdict.exit_code == code
 

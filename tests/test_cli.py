@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,20 +37,29 @@ retired_logs = [{retired}]
 
 
 @pytest.fixture
-def seeded(aws: AwsClients, aws_options: AwsOptions, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def seeded(aws: AwsClients, aws_options: AwsOptions, monkeypatch: pytest.MonkeyPatch) -> str:
     """The reference incident seeded on moto's server; credentials in the environment."""
     seed_incident(aws)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     assert aws_options.endpoint_url is not None
-    yield aws_options.endpoint_url
+    return aws_options.endpoint_url
 
 
-def spec_file(tmp_path: Path, endpoint: str, *, fixed_at: str = "2025-11-26T08:00:00Z",
-              expect: str = '"Requested platforms"', retired: str = "\", platform='linkedin'\"") -> Path:
+def spec_file(
+    tmp_path: Path,
+    endpoint: str,
+    *,
+    fixed_at: str = "2025-11-26T08:00:00Z",
+    expect: str = '"Requested platforms"',
+    retired: str = "\", platform='linkedin'\"",
+) -> Path:
     path = tmp_path / "hotfix.toml"
-    path.write_text(SPEC.format(endpoint=endpoint, fixed_at=fixed_at, expect=expect, retired=retired), encoding="utf-8")
+    path.write_text(
+        SPEC.format(endpoint=endpoint, fixed_at=fixed_at, expect=expect, retired=retired),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -61,7 +69,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_verify_not_deployed_writes_md_and_pdf(tmp_path: Path, seeded: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_not_deployed_writes_md_and_pdf(
+    tmp_path: Path, seeded: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = spec_file(tmp_path, seeded)
     out_dir = tmp_path / "out" / "deep"
     code, out, err = run(capsys, "verify", str(spec), "--output-dir", str(out_dir), "--now", NOW)
@@ -75,20 +85,38 @@ def test_verify_not_deployed_writes_md_and_pdf(tmp_path: Path, seeded: str, caps
     assert err == ""
 
 
-def test_verify_verified_exits_0(tmp_path: Path, seeded: str, capsys: pytest.CaptureFixture[str]) -> None:
-    spec = spec_file(tmp_path, seeded, fixed_at="2025-11-25T20:00:00Z",
-                     expect='"WebSocket client connected"', retired='"no such old text"')
-    code, out, err = run(capsys, "verify", str(spec), "-o", str(tmp_path), "--now", NOW, "--format", "json")
+def test_verify_verified_exits_0(
+    tmp_path: Path, seeded: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = spec_file(
+        tmp_path,
+        seeded,
+        fixed_at="2025-11-25T20:00:00Z",
+        expect='"WebSocket client connected"',
+        retired='"no such old text"',
+    )
+    code, out, err = run(
+        capsys, "verify", str(spec), "-o", str(tmp_path), "--now", NOW, "--format", "json"
+    )
     assert code == 0, out + err
     assert "Verdict: VERIFIED (exit 0)" in out
     bundle = json.loads((tmp_path / "hotfix.json").read_text(encoding="utf-8"))
     assert bundle["verdict"] == "VERIFIED"
 
 
-def test_verify_inconclusive_exits_3(tmp_path: Path, seeded: str, capsys: pytest.CaptureFixture[str]) -> None:
-    spec = spec_file(tmp_path, seeded, fixed_at="2025-11-25T20:00:00Z",
-                     expect='"WebSocket client connected"', retired='"no such old text"')
-    text = spec.read_text(encoding="utf-8").replace('group = "/ecs/content-marketing-swarm-dev"', 'group = "/ecs/missing"')
+def test_verify_inconclusive_exits_3(
+    tmp_path: Path, seeded: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = spec_file(
+        tmp_path,
+        seeded,
+        fixed_at="2025-11-25T20:00:00Z",
+        expect='"WebSocket client connected"',
+        retired='"no such old text"',
+    )
+    text = spec.read_text(encoding="utf-8").replace(
+        'group = "/ecs/content-marketing-swarm-dev"', 'group = "/ecs/missing"'
+    )
     spec.write_text(text, encoding="utf-8")
     code, out, _ = run(capsys, "verify", str(spec), "-o", str(tmp_path), "--now", NOW, "-f", "md")
     assert code == 3
@@ -103,6 +131,7 @@ def test_collect_then_render_offline_is_byte_identical(
     bundle_path = tmp_path / "nested" / "bundle.json"
     code, out, _ = run(capsys, "collect", str(spec), "--output", str(bundle_path), "--now", NOW)
     assert code == 1
+    assert out.startswith(f"{bundle_path}\n")
     assert list(bundle_path.parent.iterdir()) == [bundle_path]
     data = json.loads(bundle_path.read_text(encoding="utf-8"))
     assert {"verdict", "generated_at", "hotfixes", "checks", "evidence", "spec"} <= set(data)
@@ -117,7 +146,21 @@ def test_collect_then_render_offline_is_byte_identical(
     outputs = []
     for n in (1, 2):
         out_dir = tmp_path / f"render{n}"
-        code, out, err = run(capsys, "render", str(bundle_path), "-o", str(out_dir), "-f", "md", "-f", "html", "-f", "json", "-f", "pdf")
+        code, _, err = run(
+            capsys,
+            "render",
+            str(bundle_path),
+            "-o",
+            str(out_dir),
+            "-f",
+            "md",
+            "-f",
+            "html",
+            "-f",
+            "json",
+            "-f",
+            "pdf",
+        )
         assert code == 0, err
         outputs.append({p.name: p.read_bytes() for p in out_dir.iterdir()})
     assert sorted(outputs[0]) == ["bundle.html", "bundle.json", "bundle.md", "bundle.pdf"]
@@ -126,7 +169,9 @@ def test_collect_then_render_offline_is_byte_identical(
     assert outputs[0]["bundle.json"] == bundle_path.read_bytes()
 
 
-def test_init_writes_a_spec_that_loads_and_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_writes_a_spec_that_loads_and_refuses_to_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from reporter.spec import load_spec
 
     target = tmp_path / "hotfix.toml"
@@ -148,14 +193,21 @@ def test_init_writes_a_spec_that_loads_and_refuses_to_overwrite(tmp_path: Path, 
         (["verify", "{spec}", "--format", "docx"], "'docx' is not one of"),
         (["verify", "{spec}", "--bogus"], "No such option: --bogus"),
         (["verify", "{spec}", "--now", "2025-11-26T08:00:00Z"], "claimed_deployed_at"),
-        (["verify", "{spec}", "--profile", "no-such-profile-here", "--now", NOW], "AWS profile not found"),
+        (
+            ["verify", "{spec}", "--profile", "no-such-profile-here", "--now", NOW],
+            "AWS profile not found",
+        ),
         (["render", "missing.json"], "missing.json"),
         (["collect", "{spec}"], "Missing option '--output'"),
         (["frobnicate"], "No such command 'frobnicate'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str], fragment: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    fragment: str,
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
@@ -168,11 +220,15 @@ def test_bad_input_is_one_line_and_exit_2(
     assert "Traceback" not in out + err
 
 
-def test_unwritable_output_dir_is_bad_input(tmp_path: Path, seeded: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unwritable_output_dir_is_bad_input(
+    tmp_path: Path, seeded: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = spec_file(tmp_path, seeded)
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
-    code, _, err = run(capsys, "verify", str(spec), "-o", str(blocker / "reports"), "--now", NOW, "-f", "md")
+    code, _, err = run(
+        capsys, "verify", str(spec), "-o", str(blocker / "reports"), "--now", NOW, "-f", "md"
+    )
     assert code == 2
     assert str(blocker / "reports") in err
     assert err.count("\n") == 1
@@ -185,15 +241,25 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         assert command in out
 
 
-def test_demo_writes_md_and_pdf_and_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_writes_md_and_pdf_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from io import BytesIO
 
     from pypdf import PdfReader
 
     code, out, err = run(capsys, "demo", "--output-dir", str(tmp_path))
     assert code == 0, err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["hotfix-verification-report.md", "hotfix-verification-report.pdf"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "hotfix-verification-report.md",
+        "hotfix-verification-report.pdf",
+    ]
     assert "Verdict: NOT_DEPLOYED" in out
-    text = "".join(page.extract_text() for page in PdfReader(BytesIO((tmp_path / "hotfix-verification-report.pdf").read_bytes())).pages)
+    text = "".join(
+        page.extract_text()
+        for page in PdfReader(
+            BytesIO((tmp_path / "hotfix-verification-report.pdf").read_bytes())
+        ).pages
+    )
     assert "Hotfix Verification Report" in text
     assert "NOT_DEPLOYED" in text

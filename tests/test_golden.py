@@ -22,13 +22,19 @@ def bundle() -> Bundle:
     return demo_bundle()
 
 
-@pytest.mark.parametrize(("fmt", "name"), [(OutputFormat.MD, "demo.md"), (OutputFormat.JSON, "demo.json")])
-def test_demo_matches_golden(bundle: Bundle, request: pytest.FixtureRequest, fmt: OutputFormat, name: str) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "name"), [(OutputFormat.MD, "demo.md"), (OutputFormat.JSON, "demo.json")]
+)
+def test_demo_matches_golden(
+    bundle: Bundle, request: pytest.FixtureRequest, fmt: OutputFormat, name: str
+) -> None:
     produced = render(bundle, fmt)
     golden = GOLDEN / name
     if request.config.getoption("--update-golden"):
         golden.write_bytes(produced)
-    assert golden.is_file(), f"missing golden file {golden}: run pytest --update-golden and review it"
+    assert golden.is_file(), (
+        f"missing golden file {golden}: run pytest --update-golden and review it"
+    )
     assert produced.decode("utf-8") == golden.read_text(encoding="utf-8")
 
 

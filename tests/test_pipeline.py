@@ -27,22 +27,46 @@ T = datetime(2025, 11, 26, 10, 0, tzinfo=UTC)
 
 
 def spec(**logs: object) -> Spec:
-    return Spec.model_validate({
-        "claimed_deployed_at": "2025-11-26T09:00:00Z", "image": {"repository": "r"},
-        "logs": {"group": "/g", **logs}, "hotfix": [{"id": "h"}], "aws": {"region": "eu-west-1", "profile": "p"},
-    })
+    return Spec.model_validate(
+        {
+            "claimed_deployed_at": "2025-11-26T09:00:00Z",
+            "image": {"repository": "r"},
+            "logs": {"group": "/g", **logs},
+            "hotfix": [{"id": "h"}],
+            "aws": {"region": "eu-west-1", "profile": "p"},
+        }
+    )
 
 
 def test_redaction_keeps_the_spec_words_checks_look_evidence_up_by() -> None:
     secret_text = "token=legacy-value"
     evidence = Evidence(
         collected_at=T,
-        image=ImageEvidence(repository="r", tag="t", error=EvidenceError(
-            operation="ecr:DescribeImages", code="AccessDenied", message="key AKIAABCDEFGHIJKLMNOP denied")),
-        logs=LogsEvidence(source="cloudwatch", group="/g", since=T, until=T, matches=(
-            LogMatch(text=secret_text, kinds=("retired",), count=1, first_seen=T, last_seen=T,
-                     excerpts=(LogExcerpt(timestamp=T, stream="s", message=f"old {secret_text}"),)),
-        )),
+        image=ImageEvidence(
+            repository="r",
+            tag="t",
+            error=EvidenceError(
+                operation="ecr:DescribeImages",
+                code="AccessDenied",
+                message="key AKIAABCDEFGHIJKLMNOP denied",
+            ),
+        ),
+        logs=LogsEvidence(
+            source="cloudwatch",
+            group="/g",
+            since=T,
+            until=T,
+            matches=(
+                LogMatch(
+                    text=secret_text,
+                    kinds=("retired",),
+                    count=1,
+                    first_seen=T,
+                    last_seen=T,
+                    excerpts=(LogExcerpt(timestamp=T, stream="s", message=f"old {secret_text}"),),
+                ),
+            ),
+        ),
     )
     clean = redact_model(evidence, Redactor())
     assert clean.image.error is not None
@@ -58,7 +82,7 @@ def test_window_defaults_and_refusal(tmp_path: Path) -> None:
     loaded = LoadedSpec(spec=spec(), path=tmp_path / "s.toml", base_dir=tmp_path)
     span = window(loaded, T)
     assert (span.since, span.until) == (datetime(2025, 11, 26, 9, 0, tzinfo=UTC), T)
-    with pytest.raises(InputError, match="claimed_deployed_at.*--now"):
+    with pytest.raises(InputError, match=r"claimed_deployed_at.*--now"):
         window(loaded, datetime(2025, 11, 26, 8, 0, tzinfo=UTC))
 
 

@@ -66,38 +66,118 @@ def replace(old: str, new: str) -> str:
 BAD: list[tuple[str, str, str]] = [
     # (case, spec text, expected fragment of the one-line message)
     ("unknown top-level key", "colour = 'red'\n" + GOOD, "unknown key 'colour'"),
-    ("unknown nested key", replace('repository = "backend"', 'repository = "backend"\ntagg = "x"'), "unknown key 'image.tagg'"),
-    ("missing claimed_deployed_at", replace("claimed_deployed_at = 2025-11-26T09:00:00Z\n", ""), "missing required key 'claimed_deployed_at'"),
-    ("missing image", replace('[image]\nrepository = "backend"\n', ""), "missing required key 'image'"),
-    ("missing repository", replace('repository = "backend"\n', 'tag = "v1"\n'), "missing required key 'image.repository'"),
-    ("wrong type", replace('expect_logs = ["Requested platforms"]', 'expect_logs = "Requested platforms"'), "hotfix[1].expect_logs"),
+    (
+        "unknown nested key",
+        replace('repository = "backend"', 'repository = "backend"\ntagg = "x"'),
+        "unknown key 'image.tagg'",
+    ),
+    (
+        "missing claimed_deployed_at",
+        replace("claimed_deployed_at = 2025-11-26T09:00:00Z\n", ""),
+        "missing required key 'claimed_deployed_at'",
+    ),
+    (
+        "missing image",
+        replace('[image]\nrepository = "backend"\n', ""),
+        "missing required key 'image'",
+    ),
+    (
+        "missing repository",
+        replace('repository = "backend"\n', 'tag = "v1"\n'),
+        "missing required key 'image.repository'",
+    ),
+    (
+        "wrong type",
+        replace('expect_logs = ["Requested platforms"]', 'expect_logs = "Requested platforms"'),
+        "hotfix[1].expect_logs",
+    ),
     ("wrong type int for str", replace('incident = "INC-1"', "incident = 7"), "incident"),
-    ("done as string", GOOD.replace('item = "User testing"', 'item = "User testing"\ndone = "yes"'), "checklist[1].done"),
-    ("naive datetime", replace("claimed_deployed_at = 2025-11-26T09:00:00Z", "claimed_deployed_at = 2025-11-26T09:00:00"), "claimed_deployed_at"),
-    ("naive string datetime", replace("since = 2025-11-26T09:00:00Z", 'since = "2025-11-26T09:00:00"'), "logs.since"),
-    ("date only", replace("claimed_deployed_at = 2025-11-26T09:00:00Z", "claimed_deployed_at = 2025-11-26"), "date without a time"),
-    ("garbage datetime", replace("claimed_deployed_at = 2025-11-26T09:00:00Z", 'claimed_deployed_at = "tomorrow"'), "not an RFC 3339 datetime"),
-    ("duplicate id", GOOD + '[[hotfix]]\nid = "multi-platform_1"\n', "duplicate hotfix id 'multi-platform_1'"),
+    (
+        "done as string",
+        GOOD.replace('item = "User testing"', 'item = "User testing"\ndone = "yes"'),
+        "checklist[1].done",
+    ),
+    (
+        "naive datetime",
+        replace(
+            "claimed_deployed_at = 2025-11-26T09:00:00Z",
+            "claimed_deployed_at = 2025-11-26T09:00:00",
+        ),
+        "claimed_deployed_at",
+    ),
+    (
+        "naive string datetime",
+        replace("since = 2025-11-26T09:00:00Z", 'since = "2025-11-26T09:00:00"'),
+        "logs.since",
+    ),
+    (
+        "date only",
+        replace("claimed_deployed_at = 2025-11-26T09:00:00Z", "claimed_deployed_at = 2025-11-26"),
+        "date without a time",
+    ),
+    (
+        "garbage datetime",
+        replace("claimed_deployed_at = 2025-11-26T09:00:00Z", 'claimed_deployed_at = "tomorrow"'),
+        "not an RFC 3339 datetime",
+    ),
+    (
+        "duplicate id",
+        GOOD + '[[hotfix]]\nid = "multi-platform_1"\n',
+        "duplicate hotfix id 'multi-platform_1'",
+    ),
     ("bad id chars", replace('id = "multi-platform_1"', 'id = "multi platform"'), "hotfix[1].id"),
     ("id with dot", replace('id = "multi-platform_1"', 'id = "a.b"'), "may hold only letters"),
     ("no hotfix", GOOD.split("[[hotfix]]")[0] + "[notes]\n", "missing required key 'hotfix'"),
     ("empty hotfix list", GOOD.split("[[hotfix]]")[0] + "hotfix = []\n", "hotfix"),
-    ("logs both", replace('group = "/ecs/app"', 'group = "/ecs/app"\nfiles = ["a.log"]'), "exactly one of `group` or `files`"),
+    (
+        "logs both",
+        replace('group = "/ecs/app"', 'group = "/ecs/app"\nfiles = ["a.log"]'),
+        "exactly one of `group` or `files`",
+    ),
     ("logs neither", replace('group = "/ecs/app"\n', ""), "exactly one of `group` or `files`"),
-    ("since not before until", replace("until = 2025-11-26T11:00:00Z", "until = 2025-11-26T09:00:00Z"), "`since` must be before `until`"),
+    (
+        "since not before until",
+        replace("until = 2025-11-26T11:00:00Z", "until = 2025-11-26T09:00:00Z"),
+        "`since` must be before `until`",
+    ),
     ("absolute code path", replace('path = "app/ws.py"', 'path = "/etc/passwd"'), "is absolute"),
-    ("dotdot code path", replace('path = "app/ws.py"', 'path = "../outside.py"'), "leaves code.root"),
-    ("dotdot in the middle", replace('path = "app/ws.py"', 'path = "app/../../x.py"'), "leaves code.root"),
+    (
+        "dotdot code path",
+        replace('path = "app/ws.py"', 'path = "../outside.py"'),
+        "leaves code.root",
+    ),
+    (
+        "dotdot in the middle",
+        replace('path = "app/ws.py"', 'path = "app/../../x.py"'),
+        "leaves code.root",
+    ),
     ("invalid toml", "title = \n", "invalid TOML"),
-    ("marker too long", replace('expect_logs = ["Requested platforms"]', f'expect_logs = ["{"x" * (MAX_TEXT_CHARS + 1)}"]'), "hotfix[1].expect_logs[1]"),
-    ("bad redact regex", GOOD + '[redact]\npatterns = ["(unclosed"]\n', "invalid regular expression"),
-    ("redact regex matching empty", GOOD + '[redact]\npatterns = ["a*"]\n', "matches the empty text"),
+    (
+        "marker too long",
+        replace(
+            'expect_logs = ["Requested platforms"]',
+            f'expect_logs = ["{"x" * (MAX_TEXT_CHARS + 1)}"]',
+        ),
+        "hotfix[1].expect_logs[1]",
+    ),
+    (
+        "bad redact regex",
+        GOOD + '[redact]\npatterns = ["(unclosed"]\n',
+        "invalid regular expression",
+    ),
+    (
+        "redact regex matching empty",
+        GOOD + '[redact]\npatterns = ["a*"]\n',
+        "matches the empty text",
+    ),
     ("empty id", replace('id = "multi-platform_1"', 'id = ""'), "hotfix[1].id"),
 ]
 
 
 @pytest.mark.parametrize(("case", "text", "fragment"), BAD, ids=[c for c, _, _ in BAD])
-def test_bad_spec_is_one_line_naming_file_and_key(tmp_path: Path, case: str, text: str, fragment: str) -> None:
+def test_bad_spec_is_one_line_naming_file_and_key(
+    tmp_path: Path, case: str, text: str, fragment: str
+) -> None:
     path = write(tmp_path, text)
     with pytest.raises(InputError) as info:
         load_spec(path)

@@ -97,7 +97,9 @@ def make_clients(options: AwsOptions, where: str = "aws") -> AwsClients:
             logs=session.client("logs", config=config, endpoint_url=url),
         )
     except ProfileNotFound as exc:
-        raise InputError(f"{where}.profile", f"AWS profile not found: {exc.kwargs.get('profile')}") from None
+        raise InputError(
+            f"{where}.profile", f"AWS profile not found: {exc.kwargs.get('profile')}"
+        ) from None
     except NoRegionError:
         raise InputError(
             f"{where}.region",
@@ -121,7 +123,9 @@ def aws_error(operation: str, exc: BaseException) -> EvidenceError:
             message = f"{message} (after {attempts} retries)"
         return EvidenceError(operation=operation, code=code, message=message)
     if isinstance(exc, NoCredentialsError):
-        return EvidenceError(operation=operation, code="NoCredentials", message="no AWS credentials found")
+        return EvidenceError(
+            operation=operation, code="NoCredentials", message="no AWS credentials found"
+        )
     if isinstance(exc, ReadTimeoutError):
         return EvidenceError(operation=operation, code="ReadTimeout", message=str(exc))
     if isinstance(exc, ConnectTimeoutError):

@@ -20,6 +20,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ MARKERS = [
     Marker("Streaming generation request", ("context",)),
 ]
 LINES = [
-    "INFO:     10.0.1.23:51234 - \"GET /health HTTP/1.1\" 200 OK",
+    'INFO:     10.0.1.23:51234 - "GET /health HTTP/1.1" 200 OK',
     "WebSocket client connected: cfeb53e0-c5c9-4b99-a5c0-81196b6df540",
     "Streaming generation request: CraftyAI: Physical AI Demo...",
     "Parsing final buffered content: length=18786, platform='linkedin'",
@@ -100,12 +101,21 @@ class RecordedPages:
     def __init__(self, n: int, page: int) -> None:
         self.n, self.page = n, page
 
-    def filter_pages(self, group: str, start_ms: int, end_ms: int, pattern: str) -> Iterator[Mapping[str, Any]]:
+    def filter_pages(
+        self, group: str, start_ms: int, end_ms: int, pattern: str
+    ) -> Iterator[Mapping[str, Any]]:
         batch: list[dict[str, Any]] = []
         token = 0
         for i, (ts, stream, message) in enumerate(events(self.n)):
-            batch.append({"logStreamName": stream, "timestamp": int(ts.timestamp() * 1000),
-                          "message": message, "ingestionTime": 0, "eventId": str(i)})
+            batch.append(
+                {
+                    "logStreamName": stream,
+                    "timestamp": int(ts.timestamp() * 1000),
+                    "message": message,
+                    "ingestionTime": 0,
+                    "eventId": str(i),
+                }
+            )
             if len(batch) == self.page:
                 token += 1
                 yield {"events": batch, "nextToken": f"t{token}", "searchedLogStreams": []}
@@ -116,7 +126,14 @@ class RecordedPages:
 
 def bench_cloudwatch(n: int) -> None:
     def run() -> None:
-        collect_cloudwatch(RecordedPages(n, 10_000), "/ecs/app", START, START + timedelta(days=1), MARKERS, Redactor())
+        collect_cloudwatch(
+            RecordedPages(n, 10_000),
+            "/ecs/app",
+            START,
+            START + timedelta(days=1),
+            MARKERS,
+            Redactor(),
+        )
 
     measure(f"cloudwatch {n:,} events", n, "events", run)
 
@@ -133,7 +150,7 @@ def bench_render() -> None:
 
     bundle = demo_bundle()
     for fmt in (OutputFormat.MD, OutputFormat.HTML, OutputFormat.PDF):
-        measure(f"render {fmt.value}", 1, "reports", lambda fmt=fmt: render(bundle, fmt))
+        measure(f"render {fmt.value}", 1, "reports", partial(render, bundle, fmt))
 
 
 def main() -> None:

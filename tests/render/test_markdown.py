@@ -260,9 +260,7 @@ def test_service_error(not_deployed: Bundle) -> None:
     error = EvidenceError(operation="ecs:DescribeServices", code="Throttling", message="slow down")
     service = ServiceEvidence(cluster="c", name="s", error=error)
     text = md(_evolve(not_deployed, service=service))
-    assert (
-        "could not be described: ecs:DescribeServices failed: Throttling (slow down)." in text
-    )
+    assert "could not be described: ecs:DescribeServices failed: Throttling (slow down)." in text
     assert "- **Tasks:** unknown (the service could not be described)" in text
 
 
