@@ -1,4 +1,4 @@
-"""The code stays typed (mypy --strict) and lint-clean (ruff): enforced by `make test`, so CI too."""
+"""The code stays typed (mypy --strict) and lint-clean (ruff), enforced by `make test` and CI."""
 
 from __future__ import annotations
 
