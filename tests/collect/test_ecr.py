@@ -6,21 +6,18 @@ import json
 import socket
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
-from botocore.exceptions import ClientError, ReadTimeoutError
-from botocore.parsers import create_parser
+from botocore.exceptions import ReadTimeoutError
 from moto.ecr.models import ecr_backends
 
 from reporter.collect.aws import AwsClients, AwsOptions, make_clients
 from reporter.collect.ecr import Boto3Ecr, collect_image, parse_image, parse_timestamp
 from reporter.spec import ImageSection
+from tests.collect.helpers import aws_response, client_error, recorded
 from tests.conftest import ACCOUNT, REGION
 
-DATA = Path(__file__).parent / "data"
 REPO = "backend"
 MEDIA_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 MANIFEST = {
@@ -43,31 +40,6 @@ PUSHED = datetime(2025, 11, 26, 8, 30, tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def aws_response(service: str, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    """``body`` (the JSON on the wire) parsed by botocore: exactly what boto3 would return."""
-    model = botocore.session.get_session().get_service_model(service)
-    parser = create_parser(model.metadata["protocol"])
-    raw = {"body": json.dumps(body).encode(), "headers": {}, "status_code": 200}
-    shape = model.operation_model(operation).output_shape
-    assert shape is not None
-    parsed: dict[str, Any] = parser.parse(raw, shape)
-    return parsed
-
-
-def client_error(code: str, message: str, operation: str, status: int = 400) -> ClientError:
-    """The ClientError botocore raises when AWS answers ``code``."""
-    response: Any = {
-        "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {"HTTPStatusCode": status},
-    }
-    return ClientError(response, operation)
-
-
-def recorded(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
-    return loaded
 
 
 class FakeEcr:

@@ -9,14 +9,11 @@ import threading
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
-from botocore.exceptions import ClientError, ConnectTimeoutError
-from botocore.parsers import create_parser
+from botocore.exceptions import ConnectTimeoutError
 from botocore.stub import Stubber
 from moto.ecs.models import ecs_backends
 
@@ -32,9 +29,9 @@ from reporter.collect.ecs import (
 )
 from reporter.model import ContainerEvidence
 from reporter.spec import ServiceSection
+from tests.collect.helpers import aws_response, client_error, recorded
 from tests.conftest import ACCOUNT, REGION
 
-DATA = Path(__file__).parent / "data"
 CLUSTER = "prod"
 SERVICE = "backend-service"
 REPO_URI = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/backend"
@@ -46,31 +43,6 @@ SECTION = ServiceSection(cluster=CLUSTER, name=SERVICE)
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def aws_response(service: str, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    """``body`` (the JSON on the wire) parsed by botocore: exactly what boto3 would return."""
-    model = botocore.session.get_session().get_service_model(service)
-    parser = create_parser(model.metadata["protocol"])
-    raw = {"body": json.dumps(body).encode(), "headers": {}, "status_code": 200}
-    shape = model.operation_model(operation).output_shape
-    assert shape is not None
-    parsed: dict[str, Any] = parser.parse(raw, shape)
-    return parsed
-
-
-def client_error(code: str, message: str, operation: str, status: int = 400) -> ClientError:
-    """The ClientError botocore raises when AWS answers ``code``."""
-    response: Any = {
-        "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {"HTTPStatusCode": status},
-    }
-    return ClientError(response, operation)
-
-
-def recorded(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
-    return loaded
 
 
 def task_arn(i: int) -> str:

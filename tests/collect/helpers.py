@@ -1,0 +1,40 @@
+"""Helpers shared by the collector tests: AWS answers exactly as boto3 hands them over."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+from botocore.exceptions import ClientError
+from botocore.parsers import create_parser
+
+DATA = Path(__file__).parent / "data"
+
+
+def aws_response(service: str, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` (the JSON on the wire) parsed by botocore: exactly what boto3 would return."""
+    model = botocore.session.get_session().get_service_model(service)
+    parser = create_parser(model.metadata["protocol"])
+    raw = {"body": json.dumps(body).encode(), "headers": {}, "status_code": 200}
+    shape = model.operation_model(operation).output_shape
+    assert shape is not None
+    parsed: dict[str, Any] = parser.parse(raw, shape)
+    return parsed
+
+
+def client_error(code: str, message: str, operation: str, status: int = 400) -> ClientError:
+    """The ClientError botocore raises when AWS answers ``code``."""
+    response: Any = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, operation)
+
+
+def recorded(name: str) -> dict[str, Any]:
+    """A recorded response body from ``tests/collect/data``."""
+    loaded: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
+    return loaded
