@@ -263,3 +263,26 @@ def test_demo_writes_md_and_pdf_and_exits_0(
     )
     assert "Hotfix Verification Report" in text
     assert "NOT_DEPLOYED" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"{not json", "invalid JSON"),
+        (b"{}", "bundle"),
+        (b'{"verdict": "MAYBE"}', "verdict"),
+        (b"\xff\xfe", "UTF-8"),
+        (b"[]", "bundle"),
+    ],
+)
+def test_render_of_a_malformed_bundle_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, fragment: str
+) -> None:
+    bundle = tmp_path / "bundle.json"
+    bundle.write_bytes(content)
+    code, out, err = run(capsys, "render", str(bundle), "-o", str(tmp_path / "out"))
+    assert code == 2
+    assert err.startswith(f"reporter: error: {bundle}")
+    assert err.count("\n") == 1
+    assert fragment in err, err
+    assert not (tmp_path / "out").exists()
