@@ -232,7 +232,7 @@ def test_demo_spec_loads_and_points_at_the_seeded_resources() -> None:
         "force-task-restart",
         "parser-regex-fix",
     ]
-    assert len(spec.checklist) == 8
+    assert len(spec.checklist) == 1
     assert not any(item.done for item in spec.checklist)
     assert spec.notes.root_cause
     assert spec.notes.impact
