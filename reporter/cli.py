@@ -27,7 +27,9 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-SpecArg = Annotated[Path, typer.Argument(help="The TOML spec.", show_default=False)]
+SpecArg = Annotated[
+    Path, typer.Argument(metavar="SPEC.toml", help="The TOML spec.", show_default=False)
+]
 FormatOpt = Annotated[
     list[OutputFormat] | None,
     typer.Option("--format", "-f", help="Output format; repeat for several. Default: md and pdf."),
@@ -111,6 +113,26 @@ def _collect(
         loaded, moment, AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url)
     )
     return build_bundle(loaded, evidence)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from reporter import __version__
+
+        typer.echo(f"reporter {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Prove whether a hotfix is really running in production, and write the proof up."""
 
 
 @app.command()
@@ -211,6 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error("aborted")
         return 130
     except typer.TyperException as exc:  # typer's own click: usage errors, bad options
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `reporter`: the help, as help
+            sys.stdout.write(f"{getattr(exc, 'message', '')}\n")
+            return 0
         format_message = getattr(exc, "format_message", None)
         _error(str(format_message()) if callable(format_message) else str(exc))
         return EXIT_BAD_INPUT

@@ -286,3 +286,16 @@ def test_render_of_a_malformed_bundle_is_bad_input(
     assert err.count("\n") == 1
     assert fragment in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_bare_command_prints_help_and_version_prints_version(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from reporter import __version__
+
+    code, out, err = run(capsys)
+    assert code == 0
+    assert out.startswith("Usage: reporter")
+    assert err == ""
+    code, out, _ = run(capsys, "--version")
+    assert (code, out) == (0, f"reporter {__version__}\n")
