@@ -223,7 +223,11 @@ def init(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; bad input of any kind is one line on stderr and exit 2."""
     try:
-        result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
+        result = app(
+            args=list(argv) if argv is not None else None,
+            prog_name="reporter",
+            standalone_mode=False,
+        )
     except InputError as exc:
         _error(str(exc))
         return EXIT_BAD_INPUT
