@@ -281,7 +281,7 @@ def test_render_of_a_malformed_bundle_is_bad_input(
     bundle = tmp_path / "bundle.json"
     bundle.write_bytes(content)
     code, out, err = run(capsys, "render", str(bundle), "-o", str(tmp_path / "out"))
-    assert code == 2
+    assert (code, out) == (2, "")
     assert err.startswith(f"reporter: error: {bundle}")
     assert err.count("\n") == 1
     assert fragment in err, err
@@ -299,3 +299,22 @@ def test_bare_command_prints_help_and_version_prints_version(
     assert err == ""
     code, out, _ = run(capsys, "--version")
     assert (code, out) == (0, f"reporter {__version__}\n")
+
+
+def test_a_broken_template_override_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reporter.render.json import dump_bundle
+    from tests.render.conftest import make_not_deployed
+
+    bundle = tmp_path / "bundle.json"
+    bundle.write_bytes(dump_bundle(make_not_deployed()))
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "report.md.j2").write_text("{% if %}", encoding="utf-8")
+    code, _, err = run(
+        capsys, "render", str(bundle), "--template-dir", str(templates), "-o", str(tmp_path)
+    )
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "template error in report.md.j2, line 1" in err

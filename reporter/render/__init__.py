@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 
+from jinja2 import TemplateError
+
 from reporter.errors import InputError
 from reporter.model import Bundle
 from reporter.render.html import HtmlRenderer
@@ -44,8 +46,21 @@ RENDERERS: Mapping[OutputFormat, RendererFactory] = {
 
 
 def render(bundle: Bundle, fmt: OutputFormat, template_dir: Path | None = None) -> bytes:
-    """The report for ``bundle`` in ``fmt``; ``template_dir`` overrides packaged templates."""
-    return RENDERERS[fmt](template_dir).render(bundle)
+    """The report for ``bundle`` in ``fmt``; ``template_dir`` overrides packaged templates.
+
+    A template that fails (a user's override with a syntax error or an unknown value) is
+    bad input: :class:`InputError` naming the template, never a traceback.
+    """
+    try:
+        return RENDERERS[fmt](template_dir).render(bundle)
+    except TemplateError as exc:
+        where = f"{template_dir} (--template-dir)" if template_dir else "packaged templates"
+        name = getattr(exc, "name", None) or getattr(exc, "filename", None)
+        line = getattr(exc, "lineno", None)
+        at = f"{name}" + (f", line {line}" if line else "") + ": " if name else ""
+        raise InputError(
+            where, f"template error in {at}{exc.message or type(exc).__name__}"
+        ) from None
 
 
 def write_reports(

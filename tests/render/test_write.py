@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from jinja2 import UndefinedError
 
 from reporter.errors import InputError
 from reporter.model import Bundle
@@ -60,7 +59,7 @@ def test_a_failed_render_leaves_the_old_reports(not_deployed: Bundle, tmp_path: 
     out = tmp_path / "out"
     out.mkdir()
     (out / "r.md").write_text("old md", encoding="utf-8")
-    with pytest.raises(UndefinedError):
+    with pytest.raises(InputError, match=r"template error in .*no_such_value"):
         write_reports(not_deployed, [OutputFormat.MD, OutputFormat.HTML], out, "r", templates)
     assert (out / "r.md").read_text(encoding="utf-8") == "old md"
     assert [p.name for p in out.iterdir()] == ["r.md"]

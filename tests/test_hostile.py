@@ -1,0 +1,510 @@
+"""Collected log text is data and secrets never reach an output: end to end, every format.
+
+One ``reporter verify`` run (md, html, json and pdf) over the seeded reference incident
+on moto's server, with the logs read from a local file whose events are hostile: HTML
+and an ``<img>`` pointing at a socket this module listens on, Markdown fences, headings
+and tables on lines of their own, Jinja syntax, ANSI escapes and other control
+characters, bytes that are not UTF-8, a 1 MB line, and secrets of every built-in kind
+plus one of the spec's own ``[redact] patterns``. Each hostile event carries a marker
+text that ``[logs] context`` (and the hotfix's ``expect_logs`` / ``retired_logs``) ask
+for, so every one of them is shown in the reports as an excerpt.
+
+A second run of the same spec whose log file has ordinary events instead (same
+timestamps, same markers) is the yardstick for the reports' structure: the hostile run
+must have the same headings and the same HTML elements.
+
+The log file's name holds an access key id and an escape character too: file names are
+collected text, and they reach the terminal through the checks' summaries.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import select
+import socket
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from reporter.cli import main
+from reporter.collect.aws import AwsOptions, make_clients
+from reporter.demo.seed import seed_incident
+from reporter.demo.server import prepare, restore
+from reporter.text import EXCERPT_CHARS
+
+NOW = "2025-11-26T10:50:00Z"
+REGION = "us-east-1"
+REDACTED = "[REDACTED]"
+LOG_NAME = "app-AKIAIOSFODNN7EXAMPLE-\x1b[1m.log"
+"""The log file's name: an access key id and an escape, both collected text."""
+
+SESSION_HEX = "5f2b9c0e7d1a4b3c8e6f0a9d2c4b1e7f"
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-abc_123"
+PEM_BODY = (
+    "MIIEowIBAAKCAQEAvQ3n8cT1qR0b9xZ2kL4mN7pO5sU6wV8yX3zA1cB2dE4fG6hI",
+    "q2xYzWmK9LpQ3rS5tU7vW1xY3zA5bC7dE9fG1hI3jK5lM7nO9pQ1rS3tU5vW7xYz",
+)
+SECRETS = (
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI",
+    "K7MDENG",
+    "hunter2",
+    JWT,
+    "eyJhbGciOiJIUzI1NiJ9",
+    "sig-abc_123",
+    "MIIEow",
+    PEM_BODY[0],
+    PEM_BODY[1],
+    SESSION_HEX,
+)
+"""Texts that must appear in no output at all (each one a secret or a piece of one)."""
+
+LONG_LINE_CHARS = 1_000_000
+
+SPEC = """\
+title = "Hotfix Verification Report"
+incident = "INC-2025-1126"
+claimed_deployed_at = 2025-11-26T09:00:00Z
+[aws]
+region = "{region}"
+endpoint_url = "{endpoint}"
+[image]
+repository = "content-marketing-swarm-backend"
+[service]
+cluster = "content-marketing-swarm-dev-cluster"
+name = "content-marketing-swarm-dev-backend-service"
+[logs]
+files = ["logs/*.log"]
+context = [{context}]
+[redact]
+patterns = ["session=[0-9a-f]{{32}}"]
+[[hotfix]]
+id = "multi-platform-parsing"
+title = "Multi-Platform Parsing"
+fixed_at = 2025-11-26T08:00:00Z
+expect_logs = ["hx-expected"]
+retired_logs = ["hx-retired"]
+"""
+
+
+# --------------------------------------------------------------------------- the log files
+
+
+@dataclass(frozen=True)
+class Event:
+    """One log event: its marker, its hostile message (bytes) and an ordinary one."""
+
+    marker: str
+    hostile: bytes
+    ordinary: str
+
+
+def events(port: int) -> list[Event]:
+    """The hostile events, one marker each; ``port`` is the trap socket's."""
+    fences = "\n".join(
+        [
+            "```",
+            "~~~~",
+            "# Heading",
+            "## Another",
+            "| a | b |",
+            "|---|---|",
+            "- item",
+            "<table><tr><td>cell</td></tr></table>",
+            "<ul><li>item</li></ul>",
+            "```",
+        ]
+    )
+    pem = "\n".join(["-----BEGIN RSA PRIVATE KEY-----", *PEM_BODY, "-----END RSA PRIVATE KEY-----"])
+    texts: list[tuple[str, bytes]] = [
+        ("hx-01 hx-expected", b"<script>alert(1)</script>"),
+        ("hx-02", f"<img src=http://127.0.0.1:{port}/x.png>".encode()),
+        ("hx-03", f"![pixel](http://127.0.0.1:{port}/md.png)".encode()),
+        ("hx-04", ("markdown follows\n" + fences).encode()),
+        ("hx-05", b"{{ 7*7 }} {% for x in y %} {# note #}"),
+        ("hx-06", b"\x1b[31mred\x1b[0m"),
+        ("hx-07", "nul\x00 bel\x07 del\x7f cr\r csi\x9b ls\u2028 tab\t.".encode()),
+        ("hx-08", b"bad utf-8 \xff\xfe \xc3( end"),
+        ("hx-09", b"A" * LONG_LINE_CHARS),
+        ("hx-10 hx-retired", b"key id AKIAIOSFODNN7EXAMPLE in use"),
+        ("hx-11", b"aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        ("hx-12", f"Authorization: Bearer {JWT}".encode()),
+        ("hx-13", f"issued {JWT} to the client".encode()),
+        ("hx-14", b"connecting to postgres://app:hunter2@db:5432/x"),
+        ("hx-15", ("loaded key\n" + pem).encode()),
+        ("hx-16", f"user session={SESSION_HEX} stored".encode()),
+    ]
+    return [
+        Event(marker, payload, f"ordinary event number {n}")
+        for n, (marker, payload) in enumerate(texts, start=1)
+    ]
+
+
+def markers(port: int) -> list[str]:
+    """The ``[logs] context`` texts: one per event."""
+    return [e.marker.split()[0] for e in events(port)]
+
+
+def log_bytes(port: int, hostile: bool) -> bytes:
+    """The log file: each event at its own minute after 10:00 on the incident's day."""
+    out = []
+    for n, event in enumerate(events(port)):
+        stamp = f"2025-11-26T10:{n:02d}:00.250Z {event.marker} ".encode()
+        out.append(stamp + (event.hostile if hostile else event.ordinary.encode()) + b"\n")
+    return b"".join(out)
+
+
+# --------------------------------------------------------------------------- runs
+
+
+@dataclass(frozen=True)
+class Run:
+    """One ``reporter verify`` run: exit code, terminal output and the files written."""
+
+    code: int
+    out: str
+    err: str
+    out_dir: Path
+    files: dict[str, bytes]
+
+    def text(self, name: str) -> str:
+        """A written file, decoded as UTF-8 (strictly)."""
+        return self.files[name].decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def incident(moto_server: str) -> Iterator[str]:
+    """The reference incident on moto's server, for this module; credentials in the env."""
+    prepare(moto_server)
+    options = AwsOptions(
+        region=REGION,
+        endpoint_url=moto_server,
+        access_key_id="testing",
+        secret_access_key="testing",
+        max_attempts=2,
+        connect_timeout=2,
+        read_timeout=5,
+    )
+    seed_incident(make_clients(options))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.delenv("AWS_PROFILE", raising=False)
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        yield moto_server
+    restore(moto_server)
+
+
+@pytest.fixture(scope="module")
+def trap() -> Iterator[socket.socket]:
+    """A listening socket on 127.0.0.1 that nothing should ever connect to."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    yield server
+    server.close()
+
+
+def port_of(server: socket.socket) -> int:
+    """The trap's port."""
+    port: int = server.getsockname()[1]
+    return port
+
+
+def verify(folder: Path, endpoint: str, port: int, hostile: bool, *formats: str) -> Run:
+    """Write the spec and its log file in ``folder`` and run ``reporter verify`` on it."""
+    (folder / "logs").mkdir(parents=True)
+    (folder / "logs" / LOG_NAME).write_bytes(log_bytes(port, hostile))
+    context = ", ".join(json.dumps(m) for m in markers(port))
+    spec = folder / "hotfix.toml"
+    spec.write_text(
+        SPEC.format(region=REGION, endpoint=endpoint, context=context), encoding="utf-8"
+    )
+    out_dir = folder / "out"
+    args = ["verify", str(spec), "-o", str(out_dir), "--now", NOW]
+    for fmt in formats:
+        args += ["-f", fmt]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        code = main(args)
+    files = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    return Run(code, stdout.getvalue(), stderr.getvalue(), out_dir, files)
+
+
+@pytest.fixture(scope="module")
+def hostile(incident: str, trap: socket.socket, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """The run over the hostile log file, in every format."""
+    folder = tmp_path_factory.mktemp("hostile")
+    return verify(folder, incident, port_of(trap), True, "md", "html", "json", "pdf")
+
+
+@pytest.fixture(scope="module")
+def clean(incident: str, trap: socket.socket, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """The same spec over ordinary events (same times, same markers): md and html."""
+    folder = tmp_path_factory.mktemp("clean")
+    return verify(folder, incident, port_of(trap), False, "md", "html")
+
+
+# --------------------------------------------------------------------------- reading outputs
+
+
+class _Html(HTMLParser):
+    """Every start tag, and the text of the page and of each h1-h4."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: Counter[str] = Counter()
+        self.text: list[str] = []
+        self.headings: list[str] = []
+        self._heading: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags[tag] += 1
+        if tag in ("h1", "h2", "h3", "h4"):
+            self._heading = []
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags[tag] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("h1", "h2", "h3", "h4") and self._heading is not None:
+            self.headings.append(f"{tag}: {''.join(self._heading).strip()}")
+            self._heading = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._heading is not None:
+            self._heading.append(data)
+
+
+def parse_html(page: str) -> _Html:
+    """The page parsed with html.parser."""
+    parser = _Html()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def md_headings(text: str) -> list[str]:
+    """ATX headings (lines starting with '#') outside fenced code blocks, in order."""
+    headings: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        if fence is not None:
+            closing = line.strip()
+            if closing and set(closing) == {fence[0]} and len(closing) >= len(fence):
+                fence = None
+            continue
+        opening = _FENCE_OPEN.match(line)
+        if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
+            fence = opening.group(1)
+        elif line.startswith("#"):
+            headings.append(line)
+    assert fence is None, "a fenced block is never closed"
+    return headings
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text (pypdf), without any whitespace: layout breaks lines anywhere."""
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return re.sub(r"\s+", "", text)
+
+
+RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters that must never be written raw (newline and tab may)."""
+
+
+def literals(port: int) -> list[str]:
+    """What the hostile events must show literally (their control characters as escapes)."""
+    return [
+        "<script>alert(1)</script>",
+        f"<img src=http://127.0.0.1:{port}/x.png>",
+        f"![pixel](http://127.0.0.1:{port}/md.png)",
+        "~~~~",
+        "# Heading",
+        "## Another",
+        "| a | b |",
+        "<table><tr><td>cell</td></tr></table>",
+        "<ul><li>item</li></ul>",
+        "{{ 7*7 }} {% for x in y %} {# note #}",
+        "\\x1b[31mred\\x1b[0m",
+        "nul\\x00 bel\\x07 del\\x7f cr\\x0d csi\\x9b ls\\u2028 tab\t.",
+        "bad utf-8 \\xff\\xfe \\xc3( end",
+        "more characters cut]",
+        "key id [REDACTED] in use",
+        "aws_secret_access_key=[REDACTED]",
+        "Authorization: Bearer [REDACTED]",
+        "issued [REDACTED] to the client",
+        "postgres://app:[REDACTED]@db:5432/x",
+        "-----BEGIN RSA PRIVATE KEY-----[REDACTED]-----END RSA PRIVATE KEY-----",
+        "user [REDACTED] stored",
+    ]
+
+
+def assert_no_secret(output: str, where: str) -> None:
+    """None of :data:`SECRETS` in ``output``; ``[REDACTED]`` is."""
+    for secret in SECRETS:
+        assert secret not in output, f"{secret!r} leaked into {where}"
+    assert REDACTED in output, where
+
+
+def assert_literals(output: str, port: int, where: str, squeeze: bool = False) -> None:
+    """Every hostile literal in ``output``.
+
+    Runs of blanks compare as one space (python-markdown expands a tab in a code block
+    to spaces); with ``squeeze`` all whitespace is ignored (PDF layout breaks lines).
+    """
+    blanks = re.compile(r"\s+" if squeeze else r"[ \t]+")
+    gap = "" if squeeze else " "
+    shown = blanks.sub(gap, output)
+    for literal in literals(port):
+        assert blanks.sub(gap, literal) in shown, f"{literal!r} not shown literally in {where}"
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+def test_verify_writes_every_format_and_exits_by_verdict(hostile: Run, clean: Run) -> None:
+    for run in (hostile, clean):
+        assert run.code == 1, run.out + run.err
+        assert "Verdict: NOT_DEPLOYED (exit 1)" in run.out
+    assert sorted(hostile.files) == ["hotfix.html", "hotfix.json", "hotfix.md", "hotfix.pdf"]
+    assert hostile.files["hotfix.pdf"].startswith(b"%PDF")
+
+
+def test_no_secret_in_any_output(hostile: Run) -> None:
+    assert_no_secret(hostile.text("hotfix.md"), "md")
+    assert_no_secret(hostile.text("hotfix.html"), "html")
+    assert_no_secret("".join(parse_html(hostile.text("hotfix.html")).text), "html text")
+    assert_no_secret(hostile.text("hotfix.json"), "json")
+    assert_no_secret(json.dumps(json.loads(hostile.files["hotfix.json"])), "json values")
+    assert_no_secret(pdf_text(hostile.files["hotfix.pdf"]), "pdf")
+    assert_no_secret(hostile.out, "terminal")
+    for secret in SECRETS:
+        assert secret not in hostile.err
+
+
+def test_hostile_text_shows_literally_in_md(hostile: Run, trap: socket.socket) -> None:
+    assert_literals(hostile.text("hotfix.md"), port_of(trap), "md")
+
+
+def test_hostile_text_shows_literally_in_html_and_is_never_markup(
+    hostile: Run, clean: Run, trap: socket.socket
+) -> None:
+    page = parse_html(hostile.text("hotfix.html"))
+    text = "".join(page.text)
+    assert_literals(text, port_of(trap), "html text")
+    assert "```" in text
+    assert "```" not in "".join(parse_html(clean.text("hotfix.html")).text)
+    assert page.tags["script"] == 0
+    assert page.tags["img"] == 0
+    assert "<script" not in hostile.text("hotfix.html")
+
+
+def test_hostile_text_shows_literally_in_json(hostile: Run, trap: socket.socket) -> None:
+    data = json.loads(hostile.files["hotfix.json"])
+    messages = "\n".join(
+        excerpt["message"]
+        for match in data["evidence"]["logs"]["matches"]
+        for excerpt in match["excerpts"]
+    )
+    assert_literals(messages, port_of(trap), "json excerpts")
+
+
+def test_hostile_text_shows_literally_in_pdf(hostile: Run, trap: socket.socket) -> None:
+    assert_literals(pdf_text(hostile.files["hotfix.pdf"]), port_of(trap), "pdf", squeeze=True)
+
+
+def test_control_characters_are_never_written_raw(hostile: Run) -> None:
+    outputs = {
+        "md": hostile.text("hotfix.md"),
+        "html": hostile.text("hotfix.html"),
+        "terminal": hostile.out,
+        "stderr": hostile.err,
+    }
+    for where, output in outputs.items():
+        found = RAW_CONTROL.search(output)
+        assert found is None, f"raw {found.group()!r} in {where}" if found else ""
+    bundle = hostile.text("hotfix.json")
+    assert RAW_CONTROL.search(bundle) is None
+    for match in json.loads(bundle)["evidence"]["logs"]["matches"]:
+        for value in strings(match["excerpts"]):
+            assert RAW_CONTROL.search(value) is None, value[:200]
+    # The file name's escape reaches the terminal through a check's summary, made visible.
+    assert "app-[REDACTED]-\\x1b[1m.log" in hostile.out
+
+
+def strings(value: object) -> Iterator[str]:
+    """Every string in decoded JSON, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+def test_a_1mb_line_is_cut_and_the_reports_stay_small(hostile: Run) -> None:
+    for name, limit in (
+        ("hotfix.md", 100_000),
+        ("hotfix.html", 150_000),
+        ("hotfix.json", 150_000),
+        ("hotfix.pdf", 1_000_000),
+    ):
+        assert len(hostile.files[name]) < limit, name
+    prefix = "2025-11-26T10:08:00.250Z hx-09 "  # the event's message starts with its line
+    cut = len(prefix) + LONG_LINE_CHARS - EXCERPT_CHARS
+    shown = f"{prefix}{'A' * (EXCERPT_CHARS - len(prefix))} [… {cut} more characters cut]"
+    for name in ("hotfix.md", "hotfix.html", "hotfix.json"):
+        text = hostile.text(name)
+        assert shown in text, name
+        assert "A" * (EXCERPT_CHARS - len(prefix) + 1) not in text, name
+
+
+def test_structure_is_unchanged_by_hostile_text(hostile: Run, clean: Run) -> None:
+    headings = md_headings(hostile.text("hotfix.md"))
+    assert headings == md_headings(clean.text("hotfix.md"))
+    assert "### Context: `hx-04`" in headings
+    assert not any("Heading" in h or "Another" in h for h in headings)
+    page, yardstick = parse_html(hostile.text("hotfix.html")), parse_html(clean.text("hotfix.html"))
+    assert page.headings == yardstick.headings
+    assert [h.split(": ", 1)[1] for h in page.headings] == [
+        h.lstrip("#").strip().replace("`", "") for h in headings
+    ]
+    assert page.tags == yardstick.tags
+    for tag in ("table", "ul", "pre", "h1", "h2", "h3", "h4"):
+        assert page.tags[tag] == yardstick.tags[tag], tag
+
+
+def test_pdf_rendering_fetches_nothing(hostile: Run, trap: socket.socket) -> None:
+    ready, _, _ = select.select([trap], [], [], 0)
+    assert ready == [], "something connected to the <img> target while the reports were written"
+
+
+def test_bundle_renders_offline_to_the_same_bytes(
+    hostile: Run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle = hostile.out_dir / "hotfix.json"
+    code = main(
+        ["render", str(bundle), "-o", str(tmp_path), "-f", "md", "-f", "html", "-f", "json"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert_no_secret(out, "render terminal")
+    assert RAW_CONTROL.search(out + err) is None
+    for name in ("hotfix.md", "hotfix.html", "hotfix.json"):
+        assert (tmp_path / name).read_bytes() == hostile.files[name], name
