@@ -57,6 +57,11 @@ def span(delta: timedelta) -> str:
     return f"{mins} min" if mins else "under a minute"
 
 
+def times(count: int) -> str:
+    """``1 time``, ``3 times``."""
+    return f"{count} time" if count == 1 else f"{count} times"
+
+
 def quoted(text: str, limit: int = 80) -> str:
     """A marker text in quotes, cut when very long."""
     return repr(text if len(text) <= limit else text[:limit] + "…")
@@ -382,7 +387,7 @@ def logs_expected(hotfix: HotfixSection, logs: LogsEvidence) -> Finding:
         match = logs.match(text)
         if match is not None and match.count > 0 and match.last_seen is not None:
             results.append(
-                (PASS, f"{quoted(text)} seen {match.count} times, last {when(match.last_seen)}")
+                (PASS, f"{quoted(text)} seen {times(match.count)}, last {when(match.last_seen)}")
             )
         elif logs.error is not None:
             results.append(
@@ -405,7 +410,7 @@ def logs_retired(hotfix: HotfixSection, logs: LogsEvidence) -> Finding:
         match = logs.match(text)
         if match is not None and match.count > 0 and match.last_seen is not None:
             seen.append(
-                f"{quoted(text)} still logged {match.count} times, last {when(match.last_seen)}"
+                f"{quoted(text)} still logged {times(match.count)}, last {when(match.last_seen)}"
             )
     if seen:
         return Finding(

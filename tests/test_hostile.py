@@ -13,8 +13,9 @@ A second run of the same spec whose log file has ordinary events instead (same
 timestamps, same markers) is the yardstick for the reports' structure: the hostile run
 must have the same headings and the same HTML elements.
 
-The log file's name holds an access key id and an escape character too: file names are
-collected text, and they reach the terminal through the checks' summaries.
+The hostile log file's name holds an access key id, an escape character and markup too:
+file names are collected text, shown in prose, table cells and code spans, and they reach
+the terminal through the checks' summaries.
 """
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ from reporter.text import EXCERPT_CHARS
 NOW = "2025-11-26T10:50:00Z"
 REGION = "us-east-1"
 REDACTED = "[REDACTED]"
-LOG_NAME = "app-AKIAIOSFODNN7EXAMPLE-\x1b[1m.log"
-"""The log file's name: an access key id and an escape, both collected text."""
+LOG_NAME = "app-AKIAIOSFODNN7EXAMPLE-\x1b[1m-<img src=x onerror=alert(1)>-|-*x*-`.log"
+"""The hostile log file's name (collected text too): an access key id, an escape, markup."""
+SHOWN_LOG_NAME = "logs/app-[REDACTED]-\\x1b[1m-<img src=x onerror=alert(1)>-|-*x*-`.log"
+"""How reports and the terminal show that file (literally, once redacted and escaped)."""
+CLEAN_LOG_NAME = "app.log"
 
 SESSION_HEX = "5f2b9c0e7d1a4b3c8e6f0a9d2c4b1e7f"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-abc_123"
@@ -98,17 +102,19 @@ retired_logs = ["hx-retired"]
 # --------------------------------------------------------------------------- the log files
 
 
-@dataclass(frozen=True)
-class Event:
-    """One log event: its marker, its hostile message (bytes) and an ordinary one."""
+MARKERS = (
+    "hx-01 hx-expected",
+    *(f"hx-{n:02d}" for n in range(2, 10)),
+    "hx-10 hx-retired",
+    *(f"hx-{n:02d}" for n in range(11, 17)),
+)
+"""What each event says right after its timestamp: its own ``[logs] context`` text (and
+the hotfix's expected or retired text for two of them), so every event is shown."""
+CONTEXT = tuple(m.split()[0] for m in MARKERS)
 
-    marker: str
-    hostile: bytes
-    ordinary: str
 
-
-def events(port: int) -> list[Event]:
-    """The hostile events, one marker each; ``port`` is the trap socket's."""
+def hostile_messages(port: int) -> list[bytes]:
+    """The hostile events' messages, one per marker; ``port`` is the trap socket's."""
     fences = "\n".join(
         [
             "```",
@@ -124,41 +130,34 @@ def events(port: int) -> list[Event]:
         ]
     )
     pem = "\n".join(["-----BEGIN RSA PRIVATE KEY-----", *PEM_BODY, "-----END RSA PRIVATE KEY-----"])
-    texts: list[tuple[str, bytes]] = [
-        ("hx-01 hx-expected", b"<script>alert(1)</script>"),
-        ("hx-02", f"<img src=http://127.0.0.1:{port}/x.png>".encode()),
-        ("hx-03", f"![pixel](http://127.0.0.1:{port}/md.png)".encode()),
-        ("hx-04", ("markdown follows\n" + fences).encode()),
-        ("hx-05", b"{{ 7*7 }} {% for x in y %} {# note #}"),
-        ("hx-06", b"\x1b[31mred\x1b[0m"),
-        ("hx-07", "nul\x00 bel\x07 del\x7f cr\r csi\x9b ls\u2028 tab\t.".encode()),
-        ("hx-08", b"bad utf-8 \xff\xfe \xc3( end"),
-        ("hx-09", b"A" * LONG_LINE_CHARS),
-        ("hx-10 hx-retired", b"key id AKIAIOSFODNN7EXAMPLE in use"),
-        ("hx-11", b"aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-        ("hx-12", f"Authorization: Bearer {JWT}".encode()),
-        ("hx-13", f"issued {JWT} to the client".encode()),
-        ("hx-14", b"connecting to postgres://app:hunter2@db:5432/x"),
-        ("hx-15", ("loaded key\n" + pem).encode()),
-        ("hx-16", f"user session={SESSION_HEX} stored".encode()),
-    ]
     return [
-        Event(marker, payload, f"ordinary event number {n}")
-        for n, (marker, payload) in enumerate(texts, start=1)
+        b"<script>alert(1)</script>",
+        f"<img src=http://127.0.0.1:{port}/x.png>".encode(),
+        f"![pixel](http://127.0.0.1:{port}/md.png)".encode(),
+        ("markdown follows\n" + fences).encode(),  # continuation lines: line starts in the report
+        b"{{ 7*7 }} {% for x in y %} {# note #}",
+        b"\x1b[31mred\x1b[0m",
+        "nul\x00 bel\x07 del\x7f cr\r csi\x9b ls\u2028 tab\t.".encode(),
+        b"bad utf-8 \xff\xfe \xc3( end",
+        b"A" * LONG_LINE_CHARS,
+        b"key id AKIAIOSFODNN7EXAMPLE in use",
+        b"aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        f"Authorization: Bearer {JWT}".encode(),
+        f"issued {JWT} to the client".encode(),
+        b"connecting to postgres://app:hunter2@db:5432/x",
+        ("loaded key\n" + pem).encode(),
+        f"user session={SESSION_HEX} stored".encode(),
     ]
-
-
-def markers(port: int) -> list[str]:
-    """The ``[logs] context`` texts: one per event."""
-    return [e.marker.split()[0] for e in events(port)]
 
 
 def log_bytes(port: int, hostile: bool) -> bytes:
-    """The log file: each event at its own minute after 10:00 on the incident's day."""
+    """The log file: event n at 10:0n on the incident's day, hostile or ordinary."""
+    messages = hostile_messages(port)
+    assert len(messages) == len(MARKERS)
     out = []
-    for n, event in enumerate(events(port)):
-        stamp = f"2025-11-26T10:{n:02d}:00.250Z {event.marker} ".encode()
-        out.append(stamp + (event.hostile if hostile else event.ordinary.encode()) + b"\n")
+    for n, (marker, message) in enumerate(zip(MARKERS, messages, strict=True)):
+        body = message if hostile else f"ordinary event number {n + 1}".encode()
+        out.append(f"2025-11-26T10:{n:02d}:00.250Z {marker} ".encode() + body + b"\n")
     return b"".join(out)
 
 
@@ -222,8 +221,9 @@ def port_of(server: socket.socket) -> int:
 def verify(folder: Path, endpoint: str, port: int, hostile: bool, *formats: str) -> Run:
     """Write the spec and its log file in ``folder`` and run ``reporter verify`` on it."""
     (folder / "logs").mkdir(parents=True)
-    (folder / "logs" / LOG_NAME).write_bytes(log_bytes(port, hostile))
-    context = ", ".join(json.dumps(m) for m in markers(port))
+    name = LOG_NAME if hostile else CLEAN_LOG_NAME
+    (folder / "logs" / name).write_bytes(log_bytes(port, hostile))
+    context = ", ".join(json.dumps(m) for m in CONTEXT)
     spec = folder / "hotfix.toml"
     spec.write_text(
         SPEC.format(region=REGION, endpoint=endpoint, context=context), encoding="utf-8"
@@ -349,6 +349,7 @@ def literals(port: int) -> list[str]:
         "postgres://app:[REDACTED]@db:5432/x",
         "-----BEGIN RSA PRIVATE KEY-----[REDACTED]-----END RSA PRIVATE KEY-----",
         "user [REDACTED] stored",
+        SHOWN_LOG_NAME,
     ]
 
 
@@ -372,6 +373,19 @@ def assert_literals(output: str, port: int, where: str, squeeze: bool = False) -
         assert blanks.sub(gap, literal) in shown, f"{literal!r} not shown literally in {where}"
 
 
+def strings(value: object) -> Iterator[str]:
+    """Every string in decoded JSON, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
 # --------------------------------------------------------------------------- the tests
 
 
@@ -379,6 +393,7 @@ def test_verify_writes_every_format_and_exits_by_verdict(hostile: Run, clean: Ru
     for run in (hostile, clean):
         assert run.code == 1, run.out + run.err
         assert "Verdict: NOT_DEPLOYED (exit 1)" in run.out
+        assert run.err == ""
     assert sorted(hostile.files) == ["hotfix.html", "hotfix.json", "hotfix.md", "hotfix.pdf"]
     assert hostile.files["hotfix.pdf"].startswith(b"%PDF")
 
@@ -415,7 +430,7 @@ def test_hostile_text_shows_literally_in_html_and_is_never_markup(
 def test_hostile_text_shows_literally_in_json(hostile: Run, trap: socket.socket) -> None:
     data = json.loads(hostile.files["hotfix.json"])
     messages = "\n".join(
-        excerpt["message"]
+        f"{excerpt['stream']} {excerpt['message']}"
         for match in data["evidence"]["logs"]["matches"]
         for excerpt in match["excerpts"]
     )
@@ -442,28 +457,15 @@ def test_control_characters_are_never_written_raw(hostile: Run) -> None:
         for value in strings(match["excerpts"]):
             assert RAW_CONTROL.search(value) is None, value[:200]
     # The file name's escape reaches the terminal through a check's summary, made visible.
-    assert "app-[REDACTED]-\\x1b[1m.log" in hostile.out
-
-
-def strings(value: object) -> Iterator[str]:
-    """Every string in decoded JSON, keys included."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
+    assert SHOWN_LOG_NAME in hostile.out
 
 
 def test_a_1mb_line_is_cut_and_the_reports_stay_small(hostile: Run) -> None:
     for name, limit in (
-        ("hotfix.md", 100_000),
-        ("hotfix.html", 150_000),
-        ("hotfix.json", 150_000),
-        ("hotfix.pdf", 1_000_000),
+        ("hotfix.md", 50_000),
+        ("hotfix.html", 80_000),
+        ("hotfix.json", 60_000),
+        ("hotfix.pdf", 400_000),
     ):
         assert len(hostile.files[name]) < limit, name
     prefix = "2025-11-26T10:08:00.250Z hx-09 "  # the event's message starts with its line
@@ -493,11 +495,23 @@ def test_structure_is_unchanged_by_hostile_text(hostile: Run, clean: Run) -> Non
 def test_pdf_rendering_fetches_nothing(hostile: Run, trap: socket.socket) -> None:
     ready, _, _ = select.select([trap], [], [], 0)
     assert ready == [], "something connected to the <img> target while the reports were written"
+    # The trap does catch a connection (then it is emptied again).
+    with socket.create_connection(trap.getsockname(), timeout=5):
+        ready, _, _ = select.select([trap], [], [], 5)
+        assert ready == [trap]
+        accepted, _ = trap.accept()
+        accepted.close()
 
 
 def test_bundle_renders_offline_to_the_same_bytes(
-    hostile: Run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    hostile: Run,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing answers there
     bundle = hostile.out_dir / "hotfix.json"
     code = main(
         ["render", str(bundle), "-o", str(tmp_path), "-f", "md", "-f", "html", "-f", "json"]

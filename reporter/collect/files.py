@@ -34,6 +34,7 @@ from pathlib import Path
 from reporter.collect.matching import Classifier, Marker
 from reporter.model import EvidenceError, LogsEvidence
 from reporter.redact import Redactor
+from reporter.text import visible
 
 OPERATION = "read file"
 
@@ -296,7 +297,7 @@ def collect_files(
             skipped += stats.skipped_lines
     return LogsEvidence(
         source="files",
-        files=displays,
+        files=tuple(visible(d, keep_newlines=False) for d in displays),
         since=since,
         until=until,
         events_scanned=classifier.events,
