@@ -213,9 +213,9 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def _listed(texts: Sequence[str], limit: int = 3) -> str:
-    shown = "; ".join(texts[:limit])
-    return shown + (f"; and {len(texts) - limit} more" if len(texts) > limit else "")
+def _listed(texts: Sequence[str], separator: str = "; ", limit: int = 3) -> str:
+    shown = separator.join(texts[:limit])
+    return shown + (f"{separator}and {len(texts) - limit} more" if len(texts) > limit else "")
 
 
 def _image_gap(image: ImageEvidence, field: str) -> str:
@@ -382,25 +382,30 @@ def image_after_fix(fix: FixTime, image: ImageEvidence) -> Finding:
 
 def logs_expected(hotfix: HotfixSection, logs: LogsEvidence) -> Finding:
     """``<hotfix>.logs_expected``: each ``expect_logs`` text occurs in the window."""
-    results: list[tuple[Status, str]] = []
+    seen: list[str] = []
+    unseen: list[str] = []
     for text in hotfix.expect_logs:
         match = logs.match(text)
         if match is not None and match.count > 0 and match.last_seen is not None:
-            results.append(
-                (PASS, f"{quoted(text)} seen {times(match.count)}, last {when(match.last_seen)}")
-            )
-        elif logs.error is not None:
-            results.append(
-                (
-                    UNKNOWN,
-                    f"{quoted(text)} not seen, but the logs were not read completely: "
-                    f"{logs.error.line()}",
-                )
-            )
+            seen.append(f"{quoted(text)} seen {times(match.count)}, last {when(match.last_seen)}")
         else:
-            results.append((FAIL, f"{quoted(text)} never logged {logs_window(logs)}"))
-    status, texts = _worst(results)
-    return Finding(status, _listed(texts) + f" (in {logs_where(logs)}).")
+            unseen.append(quoted(text))
+    where = f" (in {logs_where(logs)})."
+    if not unseen:
+        return Finding(PASS, _listed(seen) + where)
+    total = len(hotfix.expect_logs)
+    which = unseen[0] if total == 1 else f"{len(unseen)} of {total} texts ({_listed(unseen, ', ')})"
+    if logs.error is not None:
+        return Finding(
+            UNKNOWN,
+            f"{which} not seen, but the logs were not read completely: {logs.error.line()}" + where,
+        )
+    if total > 1 and len(unseen) == total:
+        listed = _listed(unseen, ", ")
+        return Finding(
+            FAIL, f"None of the {total} texts ({listed}) logged {logs_window(logs)}" + where
+        )
+    return Finding(FAIL, f"{which} never logged {logs_window(logs)}" + where)
 
 
 def logs_retired(hotfix: HotfixSection, logs: LogsEvidence) -> Finding:
