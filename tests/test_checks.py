@@ -495,3 +495,16 @@ def test_span_words() -> None:
     assert span(timedelta(seconds=20)) == "under a minute"
     assert span(timedelta(minutes=3)) == "3 min"
     assert span(timedelta(days=2, hours=4)) == "2 d 4 h"
+
+
+def test_logs_expected_with_several_texts_says_which_are_missing() -> None:
+    fix = HotfixSection(id="h", expect_logs=("a", "b", "c", "d", "e"))
+    some = logs_expected(fix, logs({"a": 1}))
+    assert some.status is F
+    assert some.summary.startswith("4 of 5 texts ('b', 'c', 'd', and 1 more) never logged between")
+    none = logs_expected(fix, logs({}))
+    assert none.summary.startswith("None of the 5 texts ('a', 'b', 'c', and 2 more) logged between")
+    unsure = logs_expected(fix, logs({"a": 1}, error=DENIED))
+    assert unsure.status is U
+    assert unsure.summary.startswith("4 of 5 texts")
+    assert logs_expected(fix, logs(dict.fromkeys("abcde", 2))).status is P
