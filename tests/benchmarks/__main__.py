@@ -57,7 +57,7 @@ def measure(name: str, units: int, unit: str, fn: Callable[[], object]) -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rate = units / elapsed if elapsed else float("inf")
-    print(f"{name:<34} {elapsed:8.3f} s  {rate:12,.0f} {unit}/s  peak {peak / 2**20:7.2f} MiB")
+    print(f"{name:<36} {elapsed:8.3f} s  {rate:12,.1f} {unit}/s  peak {peak / 2**20:7.2f} MiB")
 
 
 def events(n: int) -> Iterator[tuple[datetime, str, str]]:
@@ -154,7 +154,7 @@ def bench_render() -> None:
 
 
 def main() -> None:
-    print(f"{'benchmark':<34} {'time':>10}  {'throughput':>18}  {'memory':>12}")
+    print(f"{'benchmark':<36} {'time':>10}  {'throughput':>18}  {'memory':>12}")
     bench_classify(100_000)
     bench_classify(500_000)
     with tempfile.TemporaryDirectory() as tmp:
