@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import botocore.session
 from botocore.exceptions import ClientError
 from botocore.parsers import create_parser
+
+from reporter.collect.aws import AwsOptions
 
 DATA = Path(__file__).parent / "data"
 
@@ -38,3 +41,24 @@ def recorded(name: str) -> dict[str, Any]:
     """A recorded response body from ``tests/collect/data``."""
     loaded: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
     return loaded
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (it was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def unreachable_options(region: str) -> AwsOptions:
+    """Options whose endpoint refuses connections: one attempt, short timeouts."""
+    return AwsOptions(
+        region=region,
+        endpoint_url=f"http://127.0.0.1:{closed_port()}",
+        access_key_id="testing",
+        secret_access_key="testing",
+        max_attempts=1,
+        connect_timeout=1,
+        read_timeout=1,
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -12,10 +11,10 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from moto.ecr.models import ecr_backends
 
-from reporter.collect.aws import AwsClients, AwsOptions, make_clients
+from reporter.collect.aws import AwsClients, make_clients
 from reporter.collect.ecr import Boto3Ecr, collect_image, parse_image, parse_timestamp
 from reporter.spec import ImageSection
-from tests.collect.helpers import aws_response, client_error, recorded
+from tests.collect.helpers import aws_response, client_error, recorded, unreachable_options
 from tests.conftest import ACCOUNT, REGION
 
 REPO = "backend"
@@ -76,13 +75,6 @@ def set_pushed_at(when: datetime) -> None:
     repository = ecr_backends[ACCOUNT][REGION].repositories[REPO]
     for image in repository.images:
         image.image_pushed_at = int(when.timestamp())
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 # --------------------------------------------------------------------------- moto
@@ -153,15 +145,7 @@ def test_registry_id_is_sent(aws: AwsClients) -> None:
 
 
 def test_unreachable_registry_is_an_error_not_an_exception() -> None:
-    options = AwsOptions(
-        region=REGION,
-        endpoint_url=f"http://127.0.0.1:{closed_port()}",
-        access_key_id="testing",
-        secret_access_key="testing",
-        max_attempts=1,
-        connect_timeout=1,
-        read_timeout=1,
-    )
+    options = unreachable_options(REGION)
     api = Boto3Ecr(make_clients(options).ecr)
 
     image = collect_image(api, ImageSection(repository=REPO))

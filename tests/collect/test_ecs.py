@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
 import threading
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
@@ -17,7 +16,7 @@ from botocore.exceptions import ConnectTimeoutError
 from botocore.stub import Stubber
 from moto.ecs.models import ecs_backends
 
-from reporter.collect.aws import AwsClients, AwsOptions, make_clients
+from reporter.collect.aws import AwsClients, make_clients
 from reporter.collect.ecs import (
     Boto3Ecs,
     collect_service,
@@ -29,7 +28,7 @@ from reporter.collect.ecs import (
 )
 from reporter.model import ContainerEvidence
 from reporter.spec import ServiceSection
-from tests.collect.helpers import aws_response, client_error, recorded
+from tests.collect.helpers import aws_response, client_error, recorded, unreachable_options
 from tests.conftest import ACCOUNT, REGION
 
 CLUSTER = "prod"
@@ -115,13 +114,6 @@ class FakeEcs:
             raise self.describe_tasks_error
         tasks = [wire_task(arn, self.statuses.get(arn, "RUNNING")) for arn in arns]
         return aws_response("ecs", "DescribeTasks", {"tasks": tasks, "failures": []})
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 # --------------------------------------------------------------------------- moto
@@ -292,15 +284,7 @@ def test_missing_cluster_is_not_found(ecs_world: AwsClients) -> None:
 
 
 def test_unreachable_ecs_is_an_error_not_an_exception() -> None:
-    options = AwsOptions(
-        region=REGION,
-        endpoint_url=f"http://127.0.0.1:{closed_port()}",
-        access_key_id="testing",
-        secret_access_key="testing",
-        max_attempts=1,
-        connect_timeout=1,
-        read_timeout=1,
-    )
+    options = unreachable_options(REGION)
 
     service = collect_service(Boto3Ecs(make_clients(options).ecs), SECTION, repository="backend")
 
