@@ -218,13 +218,18 @@ def _listed(texts: Sequence[str], separator: str = "; ", limit: int = 3) -> str:
     return shown + (f"{separator}and {len(texts) - limit} more" if len(texts) > limit else "")
 
 
-def _image_gap(image: ImageEvidence, field: str) -> str:
-    """Why an image fact is missing: the ECR call failed, no such tag, or ECR left ``field`` out."""
+def _image_missing(image: ImageEvidence, field: str, missing: str, compared: str) -> Finding:
+    """``unknown``: the image fact a service check compares with is missing, and why (the
+    ECR call failed, no such tag, or ECR left ``field`` out)."""
     if image.error is not None:
-        return image.error.line()
-    if not image.found:
-        return "the tag is not in ECR"
-    return f"ECR returned no {field}"
+        why = image.error.line()
+    elif not image.found:
+        why = "the tag is not in ECR"
+    else:
+        why = f"ECR returned no {field}"
+    return Finding(
+        UNKNOWN, f"{missing} for {image.repository}:{image.tag} to compare {compared} with: {why}."
+    )
 
 
 def service_runs_image(service: ServiceEvidence, image: ImageEvidence) -> Finding:
@@ -233,12 +238,7 @@ def service_runs_image(service: ServiceEvidence, image: ImageEvidence) -> Findin
     if unusable is not None:
         return unusable
     if image.digest is None:
-        gap = _image_gap(image, "imageDigest")
-        return Finding(
-            UNKNOWN,
-            f"No registry digest for {image.repository}:{image.tag} "
-            f"to compare the tasks with: {gap}.",
-        )
+        return _image_missing(image, "imageDigest", "No registry digest", "the tasks")
     status, texts = _worst(_task_digest(t, image.repository, image.digest) for t in service.tasks)
     if status is PASS:
         return Finding(
@@ -255,12 +255,7 @@ def service_restarted_after_push(service: ServiceEvidence, image: ImageEvidence)
     if unusable is not None:
         return unusable
     if image.pushed_at is None:
-        gap = _image_gap(image, "imagePushedAt")
-        return Finding(
-            UNKNOWN,
-            f"No push time for {image.repository}:{image.tag} "
-            f"to compare the task start times with: {gap}.",
-        )
+        return _image_missing(image, "imagePushedAt", "No push time", "the task start times")
     pushed = image.pushed_at
     results: list[tuple[Status, str]] = []
     for task in service.tasks:

@@ -63,6 +63,17 @@ def spec_file(
     return path
 
 
+def passing_spec_file(tmp_path: Path, endpoint: str) -> Path:
+    """A spec whose every check passes against the seeded incident."""
+    return spec_file(
+        tmp_path,
+        endpoint,
+        fixed_at="2025-11-25T20:00:00Z",
+        expect='"WebSocket client connected"',
+        retired='"no such old text"',
+    )
+
+
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
@@ -88,13 +99,7 @@ def test_verify_not_deployed_writes_md_and_pdf(
 def test_verify_verified_exits_0(
     tmp_path: Path, seeded: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    spec = spec_file(
-        tmp_path,
-        seeded,
-        fixed_at="2025-11-25T20:00:00Z",
-        expect='"WebSocket client connected"',
-        retired='"no such old text"',
-    )
+    spec = passing_spec_file(tmp_path, seeded)
     code, out, err = run(
         capsys, "verify", str(spec), "-o", str(tmp_path), "--now", NOW, "--format", "json"
     )
@@ -107,13 +112,7 @@ def test_verify_verified_exits_0(
 def test_verify_inconclusive_exits_3(
     tmp_path: Path, seeded: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    spec = spec_file(
-        tmp_path,
-        seeded,
-        fixed_at="2025-11-25T20:00:00Z",
-        expect='"WebSocket client connected"',
-        retired='"no such old text"',
-    )
+    spec = passing_spec_file(tmp_path, seeded)
     text = spec.read_text(encoding="utf-8").replace(
         'group = "/ecs/content-marketing-swarm-dev"', 'group = "/ecs/missing"'
     )

@@ -14,7 +14,6 @@ replays pages shaped exactly like the FilterLogEvents response in the AWS API re
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 from moto.logs.models import LogEvent, logs_backends
 
-from reporter.collect.aws import AwsClients, AwsOptions, make_clients
+from reporter.collect.aws import AwsClients, make_clients
 from reporter.collect.logs import (
     MAX_PATTERN_CHARS,
     REPEATED_TOKEN_LIMIT,
@@ -36,6 +35,7 @@ from reporter.collect.logs import (
 )
 from reporter.collect.matching import EXCERPTS, Marker
 from reporter.redact import REDACTED, Redactor
+from tests.collect.helpers import unreachable_options
 from tests.conftest import ACCOUNT, REGION
 
 if TYPE_CHECKING:
@@ -301,18 +301,7 @@ def test_missing_group_is_an_error(aws: AwsClients) -> None:
 
 
 def test_unreachable_endpoint_is_an_error() -> None:
-    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    options = AwsOptions(
-        region=REGION,
-        endpoint_url=f"http://127.0.0.1:{port}",
-        access_key_id="testing",
-        secret_access_key="testing",
-        max_attempts=1,
-        connect_timeout=1,
-        read_timeout=1,
-    )
+    options = unreachable_options(REGION)
     api = Boto3Logs(make_clients(options).logs)
     evidence = collect_cloudwatch(api, GROUP, SINCE, UNTIL, MARKERS, Redactor())
     assert evidence.error is not None
