@@ -37,16 +37,21 @@ def moto_server() -> Iterator[str]:
 def aws_options(moto_server: str) -> Iterator[AwsOptions]:
     """Options for a fresh, empty emulator state (reset before and after, steady ECS tasks)."""
     prepare(moto_server)
-    yield AwsOptions(
+    yield emulator_options(moto_server)
+    restore(moto_server)
+
+
+def emulator_options(url: str) -> AwsOptions:
+    """Options for moto's server at ``url``: static test credentials, short retries."""
+    return AwsOptions(
         region=REGION,
-        endpoint_url=moto_server,
+        endpoint_url=url,
         access_key_id="testing",
         secret_access_key="testing",
         max_attempts=2,
         connect_timeout=2,
         read_timeout=5,
     )
-    restore(moto_server)
 
 
 @pytest.fixture

@@ -36,10 +36,11 @@ import pytest
 from pypdf import PdfReader
 
 from reporter.cli import main
-from reporter.collect.aws import AwsOptions, make_clients
+from reporter.collect.aws import make_clients
 from reporter.demo.seed import seed_incident
 from reporter.demo.server import prepare, restore
 from reporter.text import EXCERPT_CHARS
+from tests.conftest import emulator_options
 
 NOW = "2025-11-26T10:50:00Z"
 REGION = "us-east-1"
@@ -183,16 +184,7 @@ class Run:
 def incident(moto_server: str) -> Iterator[str]:
     """The reference incident on moto's server, for this module; credentials in the env."""
     prepare(moto_server)
-    options = AwsOptions(
-        region=REGION,
-        endpoint_url=moto_server,
-        access_key_id="testing",
-        secret_access_key="testing",
-        max_attempts=2,
-        connect_timeout=2,
-        read_timeout=5,
-    )
-    seed_incident(make_clients(options))
+    seed_incident(make_clients(emulator_options(moto_server)))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AWS_ACCESS_KEY_ID", "testing")
         patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
