@@ -109,6 +109,14 @@ class DeploymentEvidence(Frozen):
     updated_at: datetime | None = None
 
 
+class TaskFailure(Frozen):
+    """One ``failures`` entry of a DescribeTasks response: a task that was not described."""
+
+    arn: str | None = None
+    reason: str
+    detail: str | None = None
+
+
 class ServiceEvidence(Frozen):
     """The ECS service and its running tasks (DescribeServices, ListTasks, DescribeTasks)."""
 
@@ -128,6 +136,12 @@ class ServiceEvidence(Frozen):
     """DescribeServices could not be called."""
     tasks_error: EvidenceError | None = None
     """ListTasks or DescribeTasks could not be called: ``tasks`` is incomplete."""
+    listed_tasks: tuple[str, ...] = ()
+    """Every task ARN ListTasks returned (``desiredStatus=RUNNING``, every page), sorted."""
+    task_failures: tuple[TaskFailure, ...] = ()
+    """DescribeTasks ``failures`` entries (``MISSING`` included): tasks listed, not described."""
+    undescribed: tuple[str, ...] = ()
+    """Task ARNs ListTasks returned that DescribeTasks neither described nor named a failure for."""
 
 
 # --------------------------------------------------------------------------- logs
@@ -145,6 +159,15 @@ class LogExcerpt(Frozen):
 MarkerKind = Literal["expected", "retired", "context"]
 
 
+class UndatedExcerpt(Frozen):
+    """A line holding a watched text whose time is not known (local files only)."""
+
+    location: str
+    """``file:line``."""
+    message: str
+    """Already redacted and cut."""
+
+
 class LogMatch(Frozen):
     """Everything seen for one literal text in the window."""
 
@@ -156,6 +179,34 @@ class LogMatch(Frozen):
     last_seen: datetime | None = None
     excerpts: tuple[LogExcerpt, ...] = ()
     """The latest few matching events, oldest first."""
+    outside_window: int = 0
+    """Matching events dated outside ``[since, until]``: read, not counted."""
+    unknown_time: int = 0
+    """Occurrences in lines whose time is not known (local files): not proof, never ignored."""
+    unknown_time_excerpts: tuple[UndatedExcerpt, ...] = ()
+    """The first few of those, with their file and line."""
+
+
+class FileStats(Frozen):
+    """What reading one local log file found."""
+
+    path: str
+    """As shown in the report: relative to the spec's folder, control characters escaped."""
+    compression: Literal["none", "gzip", "bzip2", "xz", "zstd"] = "none"
+    format: str | None = None
+    """The line format recognised (``iso8601``, ``python-logging``, ``docker-json``...)."""
+    bytes_read: int = 0
+    """Bytes of the file as stored (compressed bytes for a compressed file)."""
+    lines: int = 0
+    events: int = 0
+    """Events with a known time, whatever the window."""
+    events_in_window: int = 0
+    undated_lines: int = 0
+    """Lines with no known time (neither a timestamp nor a continuation of a dated event)."""
+    first_timestamp: datetime | None = None
+    last_timestamp: datetime | None = None
+    error: EvidenceError | None = None
+    """The file could not be read to its end: what was read is kept."""
 
 
 class LogsEvidence(Frozen):
@@ -163,6 +214,13 @@ class LogsEvidence(Frozen):
 
     source: Literal["cloudwatch", "files"]
     group: str | None = None
+    """The CloudWatch group (the first of ``groups`` when there are several)."""
+    groups: tuple[str, ...] = ()
+    """Every CloudWatch group read."""
+    engine: Literal["filter", "insights"] | None = None
+    """CloudWatch: the engine that searched (FilterLogEvents or Logs Insights)."""
+    queries: tuple[str, ...] = ()
+    """CloudWatch Logs Insights: the query strings run."""
     files: tuple[str, ...] = ()
     since: datetime
     until: datetime
@@ -176,6 +234,14 @@ class LogsEvidence(Frozen):
     matches: tuple[LogMatch, ...] = ()
     """One entry per searched text, in spec order."""
     error: EvidenceError | None = None
+    outside_window: int = 0
+    """Events the source returned that lie outside ``[since, until]``: not counted."""
+    live_event: LogExcerpt | None = None
+    """An event of any kind in the window: the source was live (None: none found or not asked)."""
+    live_error: EvidenceError | None = None
+    """The call that looks for such an event failed."""
+    file_stats: tuple[FileStats, ...] = ()
+    """Local files: one entry per file read, in reading order."""
 
     def match(self, text: str) -> LogMatch | None:
         """The match record for ``text``, if that text was searched."""
@@ -205,13 +271,24 @@ class CodeMarkerEvidence(Frozen):
 
 
 class FixCommit(Frozen):
-    """The newest commit that added a hotfix's code markers (``git log -S``)."""
+    """The commit that brought a hotfix's code markers into the checked-out branch.
+
+    Found on the branch's first-parent history: a merge commit when the fix came in from
+    another branch, the commit itself for a direct or squashed one. Committer time, never
+    author time.
+    """
 
     hotfix: str
     commit: str | None = None
     committed_at: datetime | None = None
     subject: str | None = None
     error: EvidenceError | None = None
+    via_merge: bool = False
+    """True when ``commit`` is a merge that brought the marker in from another branch."""
+    introduced_by: str | None = None
+    """With ``via_merge``: the commit on the merged branch that first added the marker."""
+    method: str | None = None
+    """How it was found, as the command that re-checks it (``git log --first-parent -S...``)."""
 
 
 class CodeEvidence(Frozen):
@@ -232,6 +309,57 @@ class CodeEvidence(Frozen):
         return None
 
 
+# --------------------------------------------------------------------------- image config
+
+
+class ImageConfigEvidence(Frozen):
+    """The image's config, read from the registry (BatchGetImage, GetDownloadUrlForLayer)."""
+
+    manifest_media_type: str | None = None
+    """Media type of the tag's manifest (an index or a single image manifest)."""
+    platform: str | None = None
+    """With an index: the platform whose manifest was read (``linux/amd64``)."""
+    manifest_digest: str | None = None
+    """The digest of the image manifest that was read (the platform's, for an index)."""
+    config_digest: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    """The config's ``config.Labels`` (values redacted and cut)."""
+    revision_label: str
+    revision: str | None = None
+    """The value of ``revision_label``: the commit the image was built from."""
+    created: datetime | None = None
+    """``org.opencontainers.image.created`` (else the config's ``created``)."""
+    error: EvidenceError | None = None
+
+
+# --------------------------------------------------------------------------- revision
+
+
+class FixInRevision(Frozen):
+    """Whether one hotfix's fix commit is an ancestor of the image's revision."""
+
+    hotfix: str
+    fix_commit: str | None = None
+    contains: bool | None = None
+    """``git merge-base --is-ancestor FIX REVISION``: True, False, or None when unknown."""
+    error: EvidenceError | None = None
+
+
+class RevisionEvidence(Frozen):
+    """The commit the image was built from, looked up in the ``[code]`` checkout."""
+
+    revision: str | None = None
+    """As the image label or the spec gives it."""
+    source: Literal["label", "spec"] | None = None
+    commit: str | None = None
+    """The full commit id it resolves to in the checkout."""
+    committed_at: datetime | None = None
+    subject: str | None = None
+    fixes: tuple[FixInRevision, ...] = ()
+    error: EvidenceError | None = None
+    """The revision could not be looked up (not in the checkout, shallow clone, git error)."""
+
+
 # --------------------------------------------------------------------------- all
 
 
@@ -244,6 +372,8 @@ class Evidence(Frozen):
     service: ServiceEvidence | None = None
     logs: LogsEvidence
     code: CodeEvidence | None = None
+    image_config: ImageConfigEvidence | None = None
+    revision: RevisionEvidence | None = None
 
 
 # --------------------------------------------------------------------------- checks

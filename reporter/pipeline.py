@@ -97,11 +97,11 @@ def collect(loaded: LoadedSpec, now: datetime, overrides: AwsOptions) -> Evidenc
                 collect_service, Boto3Ecs(clients.ecs), spec.service, spec.image.repository
             )
         logs_f: Future[LogsEvidence]
-        if spec.logs.group is not None:
+        if spec.logs.files is None:
             logs_f = submit(
                 collect_cloudwatch,
                 Boto3Logs(clients.logs),
-                spec.logs.group,
+                spec.logs.log_groups[0],
                 span.since,
                 span.until,
                 markers,

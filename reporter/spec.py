@@ -12,7 +12,8 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -94,6 +95,28 @@ class AwsSection(_Section):
     """Extension: send every AWS call to this endpoint (an emulator, a VPC endpoint)."""
 
 
+DEFAULT_REVISION_LABEL = "org.opencontainers.image.revision"
+"""The OCI annotation/label build pipelines stamp with the commit an image was built from."""
+DEFAULT_PLATFORM = "linux/amd64"
+
+_REVISION = re.compile(r"[0-9a-fA-F]{4,64}")
+_PLATFORM = re.compile(r"[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?")
+
+
+def _revision(value: str) -> str:
+    if not _REVISION.fullmatch(value):
+        raise ValueError(f"{value[:60]!r} is not a commit id (4 to 64 hexadecimal digits)")
+    return value.lower()
+
+
+def _platform(value: str) -> str:
+    if not _PLATFORM.fullmatch(value):
+        raise ValueError(
+            f"{value[:60]!r} is not a platform such as 'linux/amd64' or 'linux/arm64/v8'"
+        )
+    return value
+
+
 class ImageSection(_Section):
     """``[image]``: the ECR image that should carry the fixes."""
 
@@ -101,6 +124,12 @@ class ImageSection(_Section):
     tag: Line = "latest"
     registry_id: Line | None = None
     """Extension: the registry's account id, when it is not the caller's."""
+    revision_label: Line = DEFAULT_REVISION_LABEL
+    """The image config label naming the commit the image was built from."""
+    revision: Annotated[Line, AfterValidator(_revision)] | None = None
+    """That commit, given by hand when the registry cannot be read for labels."""
+    platform: Annotated[Line, AfterValidator(_platform)] = DEFAULT_PLATFORM
+    """Extension: the platform whose manifest is read when the tag is a multi-platform index."""
 
 
 class ServiceSection(_Section):
@@ -110,11 +139,65 @@ class ServiceSection(_Section):
     name: Line
 
 
+MAX_GROUPS = 50
+"""Most CloudWatch log groups one spec reads (a Logs Insights query takes at most 50)."""
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"{value[:60]!r} is not an IANA time zone such as 'UTC' or "
+            f"'Europe/Berlin' ({type(exc).__name__})"
+        ) from None
+    return value
+
+
+def _timestamp_pattern(value: str) -> str:
+    try:
+        compiled = re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {value[:60]!r}: {exc}") from None
+    if "time" not in compiled.groupindex:
+        raise ValueError(f"{value[:60]!r} has no named group 'time', e.g. (?P<time>...)")
+    unknown = set(compiled.groupindex) - {"time", "message"}
+    if unknown:
+        raise ValueError(
+            f"{value[:60]!r} has named groups other than 'time' and 'message': "
+            + ", ".join(sorted(unknown))
+        )
+    return value
+
+
+LogEngine = Literal["auto", "filter", "insights"]
+
+
 class LogsSection(_Section):
     """``[logs]``: where the markers are looked for, and the window."""
 
     group: Line | None = None
+    groups: tuple[Line, ...] | None = Field(default=None, max_length=MAX_GROUPS)
+    """Several CloudWatch log groups (at most 50)."""
+    engine: LogEngine | None = None
+    """CloudWatch only: FilterLogEvents (``filter``), Logs Insights (``insights``) or ``auto``
+    (the default)."""
     files: tuple[Line, ...] | None = None
+    timezone: Annotated[Line, AfterValidator(_timezone)] | None = None
+    """Files only: the zone of timestamps written without one (an IANA name; default UTC)."""
+    timestamp_field: Line | None = None
+    """Files only: the JSON field that holds an event's time."""
+    timestamp_pattern: (
+        Annotated[
+            str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_timestamp_pattern)
+        ]
+        | None
+    ) = None
+    """Files only: a regular expression with a named group ``time`` (and optionally
+    ``message``) that finds an event's time at the start of a line."""
+    timestamp_format: Line | None = None
+    """Files only, with ``timestamp_pattern``: the ``strptime`` format of the ``time`` group
+    (default: ISO 8601 and the common formats)."""
     since: Timestamp | None = None
     until: Timestamp | None = None
     context: tuple[MarkerText, ...] = Field(default=(), max_length=MAX_TEXTS)
@@ -122,13 +205,41 @@ class LogsSection(_Section):
 
     @model_validator(mode="after")
     def _one_source(self) -> LogsSection:
-        if (self.group is None) == (self.files is None):
-            raise ValueError("give exactly one of `group` or `files`")
+        given = [k for k in ("group", "groups", "files") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `group`, `groups` or `files`")
         if self.files is not None and not self.files:
             raise ValueError("`files` is empty")
+        if self.groups is not None and not self.groups:
+            raise ValueError("`groups` is empty")
+        if self.files is None:
+            for key in ("timezone", "timestamp_field", "timestamp_pattern", "timestamp_format"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"`{key}` applies to local `files` only")
+        elif self.engine is not None:
+            raise ValueError("`engine` applies to CloudWatch `group`/`groups` only")
+        if self.timestamp_format is not None and self.timestamp_pattern is None:
+            raise ValueError("`timestamp_format` needs `timestamp_pattern`")
         if self.since is not None and self.until is not None and self.since >= self.until:
             raise ValueError("`since` must be before `until`")
         return self
+
+    @property
+    def log_engine(self) -> LogEngine:
+        """The CloudWatch engine asked for (``auto`` when not given)."""
+        return self.engine or "auto"
+
+    @property
+    def zone(self) -> str:
+        """The IANA zone of local timestamps written without one (``UTC`` when not given)."""
+        return self.timezone or "UTC"
+
+    @property
+    def log_groups(self) -> tuple[str, ...]:
+        """The CloudWatch groups to read: ``group`` or ``groups`` (empty for files)."""
+        if self.group is not None:
+            return (self.group,)
+        return tuple(dict.fromkeys(self.groups or ()))
 
 
 class CodeSection(_Section):

@@ -132,9 +132,9 @@ BAD: list[tuple[str, str, str]] = [
     (
         "logs both",
         replace('group = "/ecs/app"', 'group = "/ecs/app"\nfiles = ["a.log"]'),
-        "exactly one of `group` or `files`",
+        "exactly one of `group`, `groups` or `files`",
     ),
-    ("logs neither", replace('group = "/ecs/app"\n', ""), "exactly one of `group` or `files`"),
+    ("logs neither", replace('group = "/ecs/app"\n', ""), "exactly one of `group`, `groups` or `files`"),
     (
         "since not before until",
         replace("until = 2025-11-26T11:00:00Z", "until = 2025-11-26T09:00:00Z"),
