@@ -14,3 +14,11 @@ class InputError(Exception):
         super().__init__(f"{where}: {problem}")
         self.where = where
         self.problem = problem
+
+
+class Cancelled(Exception):
+    """The run was interrupted (Ctrl-C): collectors stop promptly and nothing is written.
+
+    Long-running work (a log scan, git, a paged AWS call) takes a ``threading.Event`` and
+    raises this once the event is set; the CLI turns it into exit 130.
+    """
