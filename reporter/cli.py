@@ -104,15 +104,10 @@ def _collect(
     spec: Path, now: str | None, profile: str | None, region: str | None, endpoint_url: str | None
 ) -> Bundle:
     from reporter.collect.aws import AwsOptions
-    from reporter.pipeline import build_bundle, collect
-    from reporter.spec import load_spec
+    from reporter.pipeline import RunOptions, run
 
-    moment = _now(now)
-    loaded = load_spec(spec)
-    evidence = collect(
-        loaded, moment, AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url)
-    )
-    return build_bundle(loaded, evidence)
+    aws = AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url)
+    return run(spec, _now(now), RunOptions(aws=aws))
 
 
 def _version(value: bool) -> None:

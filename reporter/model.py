@@ -410,6 +410,58 @@ class Verdict(StrEnum):
         return {"VERIFIED": 0, "PARTIAL": 1, "NOT_DEPLOYED": 1, "INCONCLUSIVE": 3}[self.value]
 
 
+class Scope(StrEnum):
+    """Whom a kind of check is about, which decides how it weighs on the verdicts."""
+
+    SHARED = "shared"
+    """One per run (``image.*``, ``service.*``): every hotfix's verdict rests on it."""
+    HOTFIX = "hotfix"
+    """One per hotfix (``<hotfix>.<kind>``): that hotfix's verdict rests on it."""
+    CHECKLIST = "checklist"
+    """One per checklist item (``checklist.<n>``): never changes a verdict."""
+
+
+class CheckKind(StrEnum):
+    """Every kind of check (CONTRACT section 3). The value is the bundle's ``kind``: the
+    whole id of a shared check, the part after ``<hotfix>.`` of a hotfix's check."""
+
+    IMAGE_FOUND = "image.found"
+    SERVICE_STABLE = "service.stable"
+    SERVICE_RUNS_IMAGE = "service.runs_image"
+    SERVICE_RESTARTED_AFTER_PUSH = "service.restarted_after_push"
+    CODE_HAS_MARKER = "code_has_marker"
+    IMAGE_AFTER_FIX = "image_after_fix"
+    IMAGE_CONTAINS_FIX = "image_contains_fix"
+    LOGS_EXPECTED = "logs_expected"
+    LOGS_RETIRED = "logs_retired"
+    CHECKLIST = "checklist"
+
+    @property
+    def scope(self) -> Scope:
+        """Shared, per hotfix, or a checklist item."""
+        return _SCOPES[self]
+
+    def check_id(self, owner: str | int | None = None) -> str:
+        """The check's id: ``image.found``, ``<hotfix>.logs_expected``, ``checklist.<n>``."""
+        if self.scope is Scope.SHARED:
+            return self.value
+        return f"{owner}.{self.value}" if self.scope is Scope.HOTFIX else f"checklist.{owner}"
+
+
+_SCOPES = {
+    CheckKind.IMAGE_FOUND: Scope.SHARED,
+    CheckKind.SERVICE_STABLE: Scope.SHARED,
+    CheckKind.SERVICE_RUNS_IMAGE: Scope.SHARED,
+    CheckKind.SERVICE_RESTARTED_AFTER_PUSH: Scope.SHARED,
+    CheckKind.CODE_HAS_MARKER: Scope.HOTFIX,
+    CheckKind.IMAGE_AFTER_FIX: Scope.HOTFIX,
+    CheckKind.IMAGE_CONTAINS_FIX: Scope.HOTFIX,
+    CheckKind.LOGS_EXPECTED: Scope.HOTFIX,
+    CheckKind.LOGS_RETIRED: Scope.HOTFIX,
+    CheckKind.CHECKLIST: Scope.CHECKLIST,
+}
+
+
 class Check(Frozen):
     """One check's result: a status, a sentence a person reads, and where it came from."""
 
@@ -420,8 +472,8 @@ class Check(Frozen):
     """The evidence the summary rests on, e.g. ``ECR DescribeImages backend:latest``."""
     hotfix: str | None = None
     """The hotfix this check belongs to; None for image.*, service.* and checklist.*."""
-    kind: str = ""
-    """The check's name without the hotfix prefix (``logs_expected``, ``found``...)."""
+    kind: CheckKind
+    """What kind of check this is (``logs_expected``, ``image.found``...)."""
 
 
 class HotfixResult(Frozen):

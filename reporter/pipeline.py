@@ -1,14 +1,15 @@
 """A run: spec → evidence (collectors, concurrently) → checks and verdict → bundle.
 
-The CLI, the demo and the tests all go through :func:`collect` and :func:`build_bundle`;
-rendering is :mod:`reporter.render`.
+:func:`run` is the whole of it, used by the CLI and the demo; :func:`collect` and
+:func:`build_bundle` are its two halves. Rendering is :mod:`reporter.render`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,18 +17,13 @@ from typing import Any, TypeVar
 from reporter import __version__
 from reporter.checks import judge, run_checks
 from reporter.collect.aws import AwsOptions, make_clients
-from reporter.collect.code import collect_code
-from reporter.collect.ecr import Boto3Ecr, collect_image
-from reporter.collect.ecs import Boto3Ecs, collect_service
-from reporter.collect.files import collect_files
-from reporter.collect.logs import Boto3Logs, collect_cloudwatch
+from reporter.collect.interface import Collector, RunContext
 from reporter.collect.matching import Marker, markers_for
+from reporter.collect.registry import COLLECTORS
 from reporter.errors import InputError
-from reporter.model import Bundle, CodeEvidence, Evidence, LogsEvidence, ServiceEvidence
+from reporter.model import Bundle, Evidence, Frozen
 from reporter.redact import Redactor
-from reporter.spec import LoadedSpec, Spec
-
-T = TypeVar("T")
+from reporter.spec import LoadedSpec, Spec, load_spec
 
 
 @dataclass(frozen=True)
@@ -67,80 +63,73 @@ def _markers(spec: Spec) -> list[Marker]:
     return markers_for([(f.expect_logs, f.retired_logs) for f in spec.hotfixes], spec.logs.context)
 
 
-def _fix_commits_wanted(spec: Spec) -> set[str]:
-    if spec.fixed_at is not None:
-        return set()
-    return {f.id for f in spec.hotfixes if f.fixed_at is None and f.code}
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run reaches AWS, and how it is interrupted."""
+
+    aws: AwsOptions = field(default_factory=AwsOptions)
+    """Command-line overrides of the spec's ``[aws]`` and of the environment."""
+    cancel: threading.Event | None = None
+    """Set it to stop the run: collectors stop promptly and ``Cancelled`` is raised."""
 
 
-def collect(loaded: LoadedSpec, now: datetime, overrides: AwsOptions) -> Evidence:
+def run(spec_path: Path, now: datetime, options: RunOptions | None = None) -> Bundle:
+    """A whole run: load the spec, collect every piece of evidence, judge it into a bundle.
+
+    The CLI (``verify``, ``collect``) and the demo go through here. Bad input raises
+    :class:`~reporter.errors.InputError`; an interrupted run raises
+    :class:`~reporter.errors.Cancelled`.
+    """
+    options = options or RunOptions()
+    loaded = load_spec(spec_path)
+    evidence = collect(loaded, now, options.aws, cancel=options.cancel)
+    return build_bundle(loaded, evidence)
+
+
+def collect(
+    loaded: LoadedSpec,
+    now: datetime,
+    overrides: AwsOptions,
+    *,
+    cancel: threading.Event | None = None,
+    collectors: Sequence[Collector] = COLLECTORS,
+) -> Evidence:
     """Collect every piece of evidence the spec asks for; independent sources run concurrently.
 
+    Collectors run in waves: each wave holds those whose ``after`` parts are collected.
     A source that fails leaves its part of the evidence marked with the error; the others
     go on. Only bad input (an AWS profile that does not exist, no region) raises.
     """
     spec = loaded.spec
     span = window(loaded, now)
     redactor = Redactor(spec.redact.patterns)
-    markers = _markers(spec)
     clients = make_clients(aws_options(spec, overrides), where=f"{loaded.path}: key 'aws'")
-
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="collect") as pool:
-
-        def submit(fn: Callable[..., T], *args: Any) -> Future[T]:
-            return pool.submit(fn, *args)
-
-        image_f = submit(collect_image, Boto3Ecr(clients.ecr), spec.image)
-        service_f: Future[ServiceEvidence] | None = None
-        if spec.service is not None:
-            service_f = submit(
-                collect_service, Boto3Ecs(clients.ecs), spec.service, spec.image.repository
-            )
-        logs_f: Future[LogsEvidence]
-        if spec.logs.files is None:
-            logs_f = submit(
-                collect_cloudwatch,
-                Boto3Logs(clients.logs),
-                spec.logs.log_groups[0],
-                span.since,
-                span.until,
-                markers,
-                redactor,
-            )
-        else:
-            logs_f = submit(
-                collect_files,
-                loaded.log_files(),
-                loaded.base_dir,
-                span.since,
-                span.until,
-                markers,
-                redactor,
-            )
-        code_f: Future[CodeEvidence] | None = None
-        root = loaded.code_root
-        if root is not None:
-            code_f = submit(collect_code, root, spec.hotfixes, _fix_commits_wanted(spec), redactor)
-
-        evidence = Evidence(
-            collected_at=now,
-            image=image_f.result(),
-            service=service_f.result() if service_f else None,
-            logs=logs_f.result(),
-            code=_shown_from(code_f.result(), loaded) if code_f else None,
-        )
-    return redact_model(evidence, redactor)
-
-
-def _shown_from(code: CodeEvidence, loaded: LoadedSpec) -> CodeEvidence:
-    """``code.root`` as the report shows it: relative to the spec's folder when inside it."""
-    root = Path(code.root)
-    shown = (
-        root.relative_to(loaded.base_dir).as_posix()
-        if root.is_relative_to(loaded.base_dir)
-        else str(root)
+    context = RunContext(
+        loaded=loaded,
+        now=now,
+        since=span.since,
+        until=span.until,
+        markers=tuple(_markers(spec)),
+        redactor=redactor,
+        clients=clients,
+        cancel=cancel or threading.Event(),
     )
-    return code.model_copy(update={"root": shown or "."})
+    pending = [c for c in collectors if c.wanted(context)]
+    parts: dict[str, Frozen | None] = {c.part: None for c in collectors}
+    done: set[str] = {c.part for c in collectors} - {c.part for c in pending}
+    with ThreadPoolExecutor(max_workers=max(1, len(pending)), thread_name_prefix="collect") as pool:
+        while pending:
+            ready = [c for c in pending if set(c.after) <= done]
+            if not ready:
+                names = ", ".join(c.part for c in pending)
+                raise ValueError(f"collectors wait on each other: {names}")
+            futures = {c.part: pool.submit(c.collect, context, dict(parts)) for c in ready}
+            for part, future in futures.items():
+                parts[part] = future.result()
+            done.update(futures)
+            pending = [c for c in pending if c.part not in done]
+    evidence = Evidence.model_validate({"collected_at": now, **parts})
+    return redact_model(evidence, redactor)
 
 
 M = TypeVar("M", bound=Evidence)

@@ -21,15 +21,12 @@ def demo_bundle() -> Bundle:
     from reporter.collect.aws import make_clients
     from reporter.demo.seed import DEMO_SPEC_NAME, demo_spec_dir, seed_incident
     from reporter.demo.server import demo_options, emulator
-    from reporter.pipeline import build_bundle, collect
-    from reporter.spec import load_spec
+    from reporter.pipeline import RunOptions, run
 
     with emulator() as url:
         options = demo_options(url)
         seed_incident(make_clients(options))
-        loaded = load_spec(demo_spec_dir() / DEMO_SPEC_NAME)
-        evidence = collect(loaded, DEMO_NOW, options)
-    return build_bundle(loaded, evidence)
+        return run(demo_spec_dir() / DEMO_SPEC_NAME, DEMO_NOW, RunOptions(aws=options))
 
 
 def run_demo(output_dir: Path) -> tuple[list[Path], Bundle]:

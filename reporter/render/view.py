@@ -19,16 +19,30 @@ import reporter
 from reporter.model import (
     Bundle,
     Check,
+    CheckKind,
     CodeMarkerEvidence,
     EvidenceError,
     HotfixResult,
     HotfixVerdict,
     LogMatch,
+    Scope,
     Status,
 )
 from reporter.spec import HotfixSection
 
-_FAILURE_ORDER = {"logs_retired": 0, "image_after_fix": 1, "logs_expected": 2, "code_has_marker": 3}
+_FAILURE_ORDER = {
+    CheckKind.LOGS_RETIRED: 0,
+    CheckKind.IMAGE_AFTER_FIX: 1,
+    CheckKind.LOGS_EXPECTED: 2,
+    CheckKind.CODE_HAS_MARKER: 3,
+}
+"""Which of a hotfix's failures tells most (the old code still logging comes first)."""
+
+
+_IMAGE_KINDS = frozenset({CheckKind.IMAGE_FOUND})
+"""Shared checks shown in the report's image section (the others are about the service)."""
+_RESTART_KINDS = frozenset({CheckKind.SERVICE_RUNS_IMAGE, CheckKind.SERVICE_RESTARTED_AFTER_PUSH})
+"""Shared checks that fail when the service runs something else than the tag's image."""
 
 
 @dataclass(frozen=True)
@@ -72,14 +86,14 @@ class HotfixView:
     pushed_minus_fix: timedelta | None
     """Image push time minus fix time (negative: the image is older than the fix)."""
 
-    def check(self, kind: str) -> Check | None:
-        """This hotfix's check of ``kind`` (``logs_expected``...), if it exists."""
+    def check(self, kind: CheckKind) -> Check | None:
+        """This hotfix's check of ``kind``, if it exists."""
         for check in self.checks:
             if check.kind == kind:
                 return check
         return None
 
-    def status_of(self, kind: str) -> Status | None:
+    def status_of(self, kind: CheckKind) -> Status | None:
         """The status of this hotfix's check of ``kind``, if it exists."""
         check = self.check(kind)
         return None if check is None else check.status
@@ -175,7 +189,11 @@ class ReportView:
     counts: Counts
     hotfixes: tuple[HotfixView, ...]
     global_checks: tuple[Check, ...]
-    """The image.* and service.* checks."""
+    """The shared checks (image and service)."""
+    image_checks: tuple[Check, ...]
+    """The shared checks about the image in the registry."""
+    service_checks: tuple[Check, ...]
+    """The shared checks about the running service."""
     decisive: tuple[Check, ...]
     pushed_minus_claim: timedelta | None
     """Image push time minus the claimed deployment time."""
@@ -201,7 +219,7 @@ class ReportView:
 def build_view(bundle: Bundle, sha256: str) -> ReportView:
     """Derive the report's facts from ``bundle``; ``sha256`` is the bundle's digest."""
     hotfixes = tuple(_hotfix_view(bundle, n, r) for n, r in enumerate(bundle.hotfixes, start=1))
-    global_checks = tuple(c for c in bundle.checks if c.hotfix is None and c.kind != "checklist")
+    global_checks = tuple(c for c in bundle.checks if c.kind.scope is Scope.SHARED)
     verdicts = Counter(h.verdict for h in bundle.hotfixes)
     pushed = bundle.evidence.image.pushed_at
     return ReportView(
@@ -216,6 +234,8 @@ def build_view(bundle: Bundle, sha256: str) -> ReportView:
         ),
         hotfixes=hotfixes,
         global_checks=global_checks,
+        image_checks=tuple(c for c in global_checks if c.kind in _IMAGE_KINDS),
+        service_checks=tuple(c for c in global_checks if c.kind not in _IMAGE_KINDS),
         decisive=_decisive(bundle),
         pushed_minus_claim=None if pushed is None else pushed - bundle.spec.claimed_deployed_at,
         fixes_after_push=sum(
@@ -234,12 +254,14 @@ def build_view(bundle: Bundle, sha256: str) -> ReportView:
 
 def _decisive(bundle: Bundle) -> tuple[Check, ...]:
     """The checks that decide the verdict: the failures, else the unknowns, else the proof."""
-    judged = [c for c in bundle.checks if c.kind != "checklist"]
+    judged = [c for c in bundle.checks if c.kind.scope is not Scope.CHECKLIST]
     for status in (Status.FAIL, Status.UNKNOWN):
         found = tuple(c for c in judged if c.status is status)
         if found:
             return found
-    return tuple(c for c in judged if c.hotfix is None or c.kind == "logs_expected")
+    return tuple(
+        c for c in judged if c.kind.scope is Scope.SHARED or c.kind is CheckKind.LOGS_EXPECTED
+    )
 
 
 def _hotfix_view(bundle: Bundle, number: int, result: HotfixResult) -> HotfixView:
@@ -320,29 +342,26 @@ def _containers(bundle: Bundle) -> tuple[ContainerRow, ...]:
 
 
 def _actions(bundle: Bundle, hotfixes: tuple[HotfixView, ...]) -> Actions:
-    failed = {c.id for c in bundle.checks if c.status is Status.FAIL}
-    kinds_failed = {c.kind for c in bundle.checks if c.status is Status.FAIL}
-    build = "image.found" in failed or "image_after_fix" in kinds_failed
+    failed = {c.kind for c in bundle.checks if c.status is Status.FAIL}
+    build = bool(failed & {CheckKind.IMAGE_FOUND, CheckKind.IMAGE_AFTER_FIX})
     restart = bundle.spec.service is not None and (
-        build
-        or bool(failed & {"service.runs_image", "service.restarted_after_push"})
-        or "logs_retired" in kinds_failed
+        build or bool(failed & (_RESTART_KINDS | {CheckKind.LOGS_RETIRED}))
     )
     expected: dict[str, None] = {}
     retired: dict[str, None] = {}
     for fix in hotfixes:
-        if fix.status_of("logs_expected") is Status.FAIL:
+        if fix.status_of(CheckKind.LOGS_EXPECTED) is Status.FAIL:
             expected.update((t.text, None) for t in fix.expected if not t.seen)
-        if fix.status_of("logs_retired") is Status.FAIL:
+        if fix.status_of(CheckKind.LOGS_RETIRED) is Status.FAIL:
             retired.update((t.text, None) for t in fix.retired if t.seen)
     return Actions(
         build_image=build,
         restart_service=restart,
-        investigate_service="service.stable" in failed,
+        investigate_service=CheckKind.SERVICE_STABLE in failed,
         missing_code=tuple(
             marker
             for fix in hotfixes
-            if fix.status_of("code_has_marker") is Status.FAIL
+            if fix.status_of(CheckKind.CODE_HAS_MARKER) is Status.FAIL
             for marker in fix.markers
             if marker.found is False
         ),
@@ -359,12 +378,10 @@ def _all_pass(checks: list[Check]) -> bool:
 
 def _checklist(bundle: Bundle, hotfixes: tuple[HotfixView, ...]) -> tuple[ChecklistEntry, ...]:
     entries: list[ChecklistEntry] = []
-    after_fix = [c for fix in hotfixes for c in fix.checks if c.kind == "image_after_fix"]
+    after_fix = [c for fix in hotfixes for c in fix.checks if c.kind is CheckKind.IMAGE_AFTER_FIX]
     if after_fix:
         entries.append(ChecklistEntry(kind="image_after_fix", done=_all_pass(after_fix)))
-    restarted = [
-        c for c in bundle.checks if c.id in ("service.runs_image", "service.restarted_after_push")
-    ]
+    restarted = [c for c in bundle.checks if c.kind in _RESTART_KINDS]
     if restarted:
         entries.append(ChecklistEntry(kind="restarted", done=_all_pass(restarted)))
     logs_ok = bundle.evidence.logs.error is None
