@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -367,42 +368,60 @@ def test_a_named_secret_never_survives(
 
 # --------------------------------------------------------------------------- linear time
 
-ONE_MB = 10**6
-ADVERSARIAL: dict[str, str] = {
-    "plain": "a" * ONE_MB,
-    "key id prefixes": "AKIA" * (ONE_MB // 4),
-    "endless bearer": "Bearer " + "x" * ONE_MB,
-    "pem without end": "-----BEGIN PRIVATE KEY-----" + "A" * ONE_MB,
-    "url without at": "://" + "a:" * (ONE_MB // 2),
-    "many urls": "://a:" * (ONE_MB // 5),
-    "at signs": "://a:" + "@" * ONE_MB,
-    "jwt starts": "eyJ-" * (ONE_MB // 4),
-    "jwt header only": "eyJ" + "a" * ONE_MB,
-    "jwt segments": "eyJaaaaa." * (ONE_MB // 9),
-    "open quotes": 'password="' * (ONE_MB // 10),
-    "dense secrets": "password=a " * (ONE_MB // 11),
-    "headers without value": "Authorization: " * (ONE_MB // 15),
-    "header then spaces": "authorization:" + " " * ONE_MB,
-    "name then spaces": "token:" + " " * ONE_MB,
-    "begin words": "-----BEGIN " + "A " * (ONE_MB // 2),
-    "begin repeated": "-----BEGIN PRIVATE KEY" * (ONE_MB // 22),
-    "underscores": "a_" * (ONE_MB // 2),
-    "bearers": "Bearer " * (ONE_MB // 7),
-    "cookies": "cookie: " * (ONE_MB // 8),
-    "spaces": " " * ONE_MB,
-    "newlines": "\n" * ONE_MB,
-    "backslashes": "\\" * ONE_MB,
-    "escaped quote value": 'token:\\"' + "\\" * ONE_MB,
-    "key id pairs": ("AKIAIOSFODNN7EXAMPLE " + "a" * 39 + " ") * (ONE_MB // 61),
-    "non ascii": "İ password" * (ONE_MB // 11),
+SMALL = 2**18
+"""Input of the small run; the large run is FACTOR times longer."""
+FACTOR = 4
+LINEAR_BOUND = 2 * FACTOR
+"""Time may grow by at most this when the input grows FACTOR times (quadratic: FACTOR**2).
+
+A ratio of two runs on the same machine, each the fastest of three, so a busy machine
+slows both and the ratio stands; no absolute time is asserted (speed is ``make bench``'s).
+"""
+
+ADVERSARIAL: dict[str, Callable[[int], str]] = {
+    "plain": lambda n: "a" * n,
+    "key id prefixes": lambda n: "AKIA" * (n // 4),
+    "endless bearer": lambda n: "Bearer " + "x" * n,
+    "pem without end": lambda n: "-----BEGIN PRIVATE KEY-----" + "A" * n,
+    "url without at": lambda n: "://" + "a:" * (n // 2),
+    "many urls": lambda n: "://a:" * (n // 5),
+    "at signs": lambda n: "://a:" + "@" * n,
+    "jwt starts": lambda n: "eyJ-" * (n // 4),
+    "jwt header only": lambda n: "eyJ" + "a" * n,
+    "jwt segments": lambda n: "eyJaaaaa." * (n // 9),
+    "open quotes": lambda n: 'password="' * (n // 10),
+    "dense secrets": lambda n: "password=a " * (n // 11),
+    "headers without value": lambda n: "Authorization: " * (n // 15),
+    "header then spaces": lambda n: "authorization:" + " " * n,
+    "name then spaces": lambda n: "token:" + " " * n,
+    "begin words": lambda n: "-----BEGIN " + "A " * (n // 2),
+    "begin repeated": lambda n: "-----BEGIN PRIVATE KEY" * (n // 22),
+    "underscores": lambda n: "a_" * (n // 2),
+    "bearers": lambda n: "Bearer " * (n // 7),
+    "cookies": lambda n: "cookie: " * (n // 8),
+    "spaces": lambda n: " " * n,
+    "newlines": lambda n: "\n" * n,
+    "backslashes": lambda n: "\\" * n,
+    "escaped quote value": lambda n: 'token:\\"' + "\\" * n,
+    "key id pairs": lambda n: ("AKIAIOSFODNN7EXAMPLE " + "a" * 39 + " ") * (n // 61),
+    "non ascii": lambda n: "İ password" * (n // 11),
 }
 
 
+def _fastest(redact: Redactor, text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        redact(text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 @pytest.mark.parametrize("name", list(ADVERSARIAL))
-def test_a_megabyte_line_redacts_in_well_under_a_second(name: str) -> None:
-    text = ADVERSARIAL[name]
+def test_redaction_time_grows_linearly_with_the_input(name: str) -> None:
+    make = ADVERSARIAL[name]
     redact = Redactor()
-    started = time.perf_counter()
-    redact(text)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"{name}: {elapsed:.2f}s"
+    small = _fastest(redact, make(SMALL))
+    large = _fastest(redact, make(SMALL * FACTOR))
+    ratio = large / max(small, 1e-4)
+    assert ratio < LINEAR_BOUND, f"{name}: {FACTOR}x the input took {ratio:.1f}x the time"
