@@ -13,13 +13,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reporter.redact import KEEP
 from reporter.spec import Spec
 
 BUNDLE_SCHEMA = "reporter.bundle/1"
+
+Id = Annotated[str, KEEP]
+"""A value checks compare (an identifier, a spec word echoed back, a status): never redacted.
+
+Every other string of the evidence is free text, redacted before it is stored."""
+Ids = Annotated[tuple[str, ...], KEEP]
 
 
 class Frozen(BaseModel):
@@ -36,8 +43,8 @@ class EvidenceError(Frozen):
     ``MissingField``); ``message`` is one line a person reads.
     """
 
-    operation: str
-    code: str
+    operation: Id
+    code: Id
     message: str
 
     def line(self) -> str:
@@ -51,18 +58,18 @@ class EvidenceError(Frozen):
 class ImageEvidence(Frozen):
     """What the registry says about ``repository:tag`` (ECR DescribeImages)."""
 
-    repository: str
-    tag: str
-    registry_id: str | None = None
+    repository: Id
+    tag: Id
+    registry_id: Id | None = None
     found: bool = False
     """True when the registry returned an image for the tag."""
     not_found_reason: str | None = None
     """Set when the registry answered that the repository or tag does not exist."""
-    digest: str | None = None
+    digest: Id | None = None
     tags: tuple[str, ...] = ()
     pushed_at: datetime | None = None
     size_bytes: int | None = None
-    media_type: str | None = None
+    media_type: Id | None = None
     error: EvidenceError | None = None
     """Set when the registry could not be asked (denied, throttled, timed out...)."""
 
@@ -74,21 +81,21 @@ class ContainerEvidence(Frozen):
     """One container of a running task."""
 
     name: str
-    image: str | None = None
+    image: Id | None = None
     """The image reference the container was started from (``repo:tag`` or ``repo@sha256:...``)."""
-    image_digest: str | None = None
+    image_digest: Id | None = None
     """The digest the container runs: ``containers[].imageDigest``, else the pinned reference."""
     digest_source: Literal["imageDigest", "reference"] | None = None
-    last_status: str | None = None
+    last_status: Id | None = None
 
 
 class TaskEvidence(Frozen):
     """One task of the service (ECS DescribeTasks)."""
 
-    arn: str
-    task_definition: str | None = None
-    last_status: str | None = None
-    desired_status: str | None = None
+    arn: Id
+    task_definition: Id | None = None
+    last_status: Id | None = None
+    desired_status: Id | None = None
     started_at: datetime | None = None
     created_at: datetime | None = None
     containers: tuple[ContainerEvidence, ...] = ()
@@ -97,13 +104,13 @@ class TaskEvidence(Frozen):
 class DeploymentEvidence(Frozen):
     """One deployment of the service."""
 
-    id: str
-    status: str | None = None
-    task_definition: str | None = None
+    id: Id
+    status: Id | None = None
+    task_definition: Id | None = None
     desired_count: int | None = None
     running_count: int | None = None
     pending_count: int | None = None
-    rollout_state: str | None = None
+    rollout_state: Id | None = None
     rollout_state_reason: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -112,23 +119,23 @@ class DeploymentEvidence(Frozen):
 class TaskFailure(Frozen):
     """One ``failures`` entry of a DescribeTasks response: a task that was not described."""
 
-    arn: str | None = None
-    reason: str
+    arn: Id | None = None
+    reason: Id
     detail: str | None = None
 
 
 class ServiceEvidence(Frozen):
     """The ECS service and its running tasks (DescribeServices, ListTasks, DescribeTasks)."""
 
-    cluster: str
-    name: str
+    cluster: Id
+    name: Id
     found: bool = False
     not_found_reason: str | None = None
-    status: str | None = None
+    status: Id | None = None
     desired_count: int | None = None
     running_count: int | None = None
     pending_count: int | None = None
-    task_definition: str | None = None
+    task_definition: Id | None = None
     deployments: tuple[DeploymentEvidence, ...] = ()
     tasks: tuple[TaskEvidence, ...] = ()
     """The service's RUNNING tasks."""
@@ -136,11 +143,11 @@ class ServiceEvidence(Frozen):
     """DescribeServices could not be called."""
     tasks_error: EvidenceError | None = None
     """ListTasks or DescribeTasks could not be called: ``tasks`` is incomplete."""
-    listed_tasks: tuple[str, ...] = ()
+    listed_tasks: Ids = ()
     """Every task ARN ListTasks returned (``desiredStatus=RUNNING``, every page), sorted."""
     task_failures: tuple[TaskFailure, ...] = ()
     """DescribeTasks ``failures`` entries (``MISSING`` included): tasks listed, not described."""
-    undescribed: tuple[str, ...] = ()
+    undescribed: Ids = ()
     """Task ARNs ListTasks returned that DescribeTasks neither described nor named a failure for."""
 
 
@@ -171,7 +178,7 @@ class UndatedExcerpt(Frozen):
 class LogMatch(Frozen):
     """Everything seen for one literal text in the window."""
 
-    text: str
+    text: Id
     kinds: tuple[MarkerKind, ...]
     """Why the text was searched: expected by a hotfix, retired by one, or context."""
     count: int = 0
@@ -193,7 +200,7 @@ class FileStats(Frozen):
     path: str
     """As shown in the report: relative to the spec's folder, control characters escaped."""
     compression: Literal["none", "gzip", "bzip2", "xz", "zstd"] = "none"
-    format: str | None = None
+    format: Id | None = None
     """The line format recognised (``iso8601``, ``python-logging``, ``docker-json``...)."""
     bytes_read: int = 0
     """Bytes of the file as stored (compressed bytes for a compressed file)."""
@@ -213,18 +220,18 @@ class LogsEvidence(Frozen):
     """What the logs show between ``since`` and ``until``."""
 
     source: Literal["cloudwatch", "files"]
-    group: str | None = None
+    group: Id | None = None
     """The CloudWatch group (the first of ``groups`` when there are several)."""
-    groups: tuple[str, ...] = ()
+    groups: Ids = ()
     """Every CloudWatch group read."""
     engine: Literal["filter", "insights"] | None = None
     """CloudWatch: the engine that searched (FilterLogEvents or Logs Insights)."""
-    queries: tuple[str, ...] = ()
+    queries: Ids = ()
     """CloudWatch Logs Insights: the query strings run."""
     files: tuple[str, ...] = ()
     since: datetime
     until: datetime
-    filter_patterns: tuple[str, ...] = ()
+    filter_patterns: Ids = ()
     """The CloudWatch filter patterns sent (each ORs quoted texts)."""
     events_scanned: int = 0
     """Events read and classified (for CloudWatch: those the filter returned)."""
@@ -257,9 +264,9 @@ class LogsEvidence(Frozen):
 class CodeMarkerEvidence(Frozen):
     """One ``code`` entry of one hotfix, looked up in the checkout."""
 
-    hotfix: str
-    path: str
-    text: str
+    hotfix: Id
+    path: Id
+    text: Id
     found: bool | None = None
     """True/False when the file was read; None when it could not be read."""
     file_exists: bool | None = None
@@ -278,25 +285,25 @@ class FixCommit(Frozen):
     author time.
     """
 
-    hotfix: str
-    commit: str | None = None
+    hotfix: Id
+    commit: Id | None = None
     committed_at: datetime | None = None
     subject: str | None = None
     error: EvidenceError | None = None
     via_merge: bool = False
     """True when ``commit`` is a merge that brought the marker in from another branch."""
-    introduced_by: str | None = None
+    introduced_by: Id | None = None
     """With ``via_merge``: the commit on the merged branch that first added the marker."""
-    method: str | None = None
+    method: Id | None = None
     """How it was found, as the command that re-checks it (``git log --first-parent -S...``)."""
 
 
 class CodeEvidence(Frozen):
     """The source checkout under ``code.root``."""
 
-    root: str
+    root: Id
     is_git: bool = False
-    head: str | None = None
+    head: Id | None = None
     markers: tuple[CodeMarkerEvidence, ...] = ()
     fix_commits: tuple[FixCommit, ...] = ()
     error: EvidenceError | None = None
@@ -315,17 +322,17 @@ class CodeEvidence(Frozen):
 class ImageConfigEvidence(Frozen):
     """The image's config, read from the registry (BatchGetImage, GetDownloadUrlForLayer)."""
 
-    manifest_media_type: str | None = None
+    manifest_media_type: Id | None = None
     """Media type of the tag's manifest (an index or a single image manifest)."""
-    platform: str | None = None
+    platform: Id | None = None
     """With an index: the platform whose manifest was read (``linux/amd64``)."""
-    manifest_digest: str | None = None
+    manifest_digest: Id | None = None
     """The digest of the image manifest that was read (the platform's, for an index)."""
-    config_digest: str | None = None
+    config_digest: Id | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     """The config's ``config.Labels`` (values redacted and cut)."""
-    revision_label: str
-    revision: str | None = None
+    revision_label: Id
+    revision: Id | None = None
     """The value of ``revision_label``: the commit the image was built from."""
     created: datetime | None = None
     """``org.opencontainers.image.created`` (else the config's ``created``)."""
@@ -338,8 +345,8 @@ class ImageConfigEvidence(Frozen):
 class FixInRevision(Frozen):
     """Whether one hotfix's fix commit is an ancestor of the image's revision."""
 
-    hotfix: str
-    fix_commit: str | None = None
+    hotfix: Id
+    fix_commit: Id | None = None
     contains: bool | None = None
     """``git merge-base --is-ancestor FIX REVISION``: True, False, or None when unknown."""
     error: EvidenceError | None = None
@@ -348,10 +355,10 @@ class FixInRevision(Frozen):
 class RevisionEvidence(Frozen):
     """The commit the image was built from, looked up in the ``[code]`` checkout."""
 
-    revision: str | None = None
+    revision: Id | None = None
     """As the image label or the spec gives it."""
     source: Literal["label", "spec"] | None = None
-    commit: str | None = None
+    commit: Id | None = None
     """The full commit id it resolves to in the checkout."""
     committed_at: datetime | None = None
     subject: str | None = None
@@ -462,27 +469,109 @@ _SCOPES = {
 }
 
 
+class ComparedContainer(Frozen):
+    """One container of one running task, as ``service.runs_image`` saw it."""
+
+    task: Id
+    """The task's ARN."""
+    container: str
+    image: Id | None = None
+    digest: Id | None = None
+    from_repository: bool
+    """Its image comes from ``[image] repository``: the check compared its digest."""
+    matches: bool | None = None
+    """Compared: its digest is the registry digest of the tag (None: a digest is unknown;
+    always None for a container the check did not compare, such as a sidecar)."""
+
+
+class TaskStart(Frozen):
+    """One running task's start, as ``service.restarted_after_push`` saw it."""
+
+    task: Id
+    started_at: datetime | None = None
+    after_push: bool | None = None
+    """Started at or after the image was pushed (None: a time is unknown)."""
+
+
+FixSource = Literal["hotfix", "spec", "git"]
+
+
+class FixTimeFact(Frozen):
+    """A hotfix's fix time and how it is known, as ``image_after_fix`` used it."""
+
+    at: datetime | None = None
+    source: FixSource | None = None
+    """``fixed_at`` of the hotfix, of the spec, or the git commit that brought the fix in."""
+    commit: Id | None = None
+    subject: str | None = None
+    via_merge: bool = False
+    introduced_by: Id | None = None
+    method: Id | None = None
+    """The command that finds the commit again (git only)."""
+    unknown_because: str | None = None
+    """Why no fix time is known."""
+
+
+TextOutcome = Literal["seen", "not_seen", "unknown_time", "not_read"]
+
+
+class TextFact(Frozen):
+    """One watched text, as a logs check judged it."""
+
+    text: Id
+    outcome: TextOutcome
+    """``seen`` in the window; ``not_seen`` (the logs were read whole); ``unknown_time``
+    (found only in lines whose time is not known); ``not_read`` (not found, but the logs
+    were not read completely)."""
+    count: int = 0
+    """Occurrences in the window."""
+    where: tuple[str, ...] = ()
+    """Where it was found (log streams or files), the first few."""
+
+
+class Facts(Frozen):
+    """What a check computed on the way to its status, so the report shows the same facts.
+
+    Each check fills only the parts it computes; the others stay empty.
+    """
+
+    containers: tuple[ComparedContainer, ...] = ()
+    tasks: tuple[TaskStart, ...] = ()
+    fix_time: FixTimeFact | None = None
+    texts: tuple[TextFact, ...] = ()
+    accounted: bool | None = None
+    """Service checks: the running tasks inspected account for the service's running count."""
+    live: bool | None = None
+    """``logs_retired``: the source logged something in the window (None: not known)."""
+
+
 class Check(Frozen):
     """One check's result: a status, a sentence a person reads, and where it came from."""
 
-    id: str
+    id: Id
     status: Status
     summary: str
     source: str = ""
     """The evidence the summary rests on, e.g. ``ECR DescribeImages backend:latest``."""
-    hotfix: str | None = None
+    hotfix: Id | None = None
     """The hotfix this check belongs to; None for image.*, service.* and checklist.*."""
     kind: CheckKind
     """What kind of check this is (``logs_expected``, ``image.found``...)."""
+    facts: Facts = Field(default_factory=Facts)
+    """What the check computed: the report shows these, it never recomputes them."""
 
 
 class HotfixResult(Frozen):
     """A hotfix's verdict and the ids of the checks it rests on."""
 
-    id: str
+    id: Id
     title: str
     verdict: HotfixVerdict
-    checks: tuple[str, ...] = Field(default=())
+    checks: Ids = Field(default=())
+    observed_by: Ids = ()
+    """The checks that observed production running the fix (CONTRACT section 4)."""
+    missing: str | None = None
+    """INCONCLUSIVE: the evidence that is missing, in one sentence."""
 
 
 class Bundle(Frozen):

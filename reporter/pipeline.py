@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
 
 from reporter import __version__
 from reporter.checks import judge, run_checks
@@ -22,7 +21,7 @@ from reporter.collect.matching import Marker, markers_for
 from reporter.collect.registry import COLLECTORS
 from reporter.errors import InputError
 from reporter.model import Bundle, Evidence, Frozen
-from reporter.redact import Redactor
+from reporter.redact import Redactor, redact_fields
 from reporter.spec import LoadedSpec, Spec, load_spec
 
 
@@ -129,34 +128,20 @@ def collect(
             done.update(futures)
             pending = [c for c in pending if c.part not in done]
     evidence = Evidence.model_validate({"collected_at": now, **parts})
-    return redact_model(evidence, redactor)
-
-
-M = TypeVar("M", bound=Evidence)
-
-SPEC_ECHOES = frozenset({"text", "path", "hotfix", "kinds"})
-"""Evidence fields that repeat the spec's own words (a marker text, a code path, a hotfix
-id): they are the keys checks look evidence up by, so redaction must leave them alone."""
-
-
-def redact_model(model: M, redactor: Redactor) -> M:
-    """The same model with every string in it redacted (errors, tags, lines, messages...)."""
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, str):
-            return redactor(value)
-        if isinstance(value, dict):
-            return {k: v if k in SPEC_ECHOES else walk(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [walk(v) for v in value]
-        return value
-
-    return type(model).model_validate(walk(model.model_dump()))
+    return redact_fields(evidence, redactor)
 
 
 def build_bundle(loaded: LoadedSpec, evidence: Evidence) -> Bundle:
-    """Checks, hotfix verdicts and the report verdict over the evidence, as one bundle."""
-    spec = loaded.spec
+    """Checks, hotfix verdicts and the report verdict over the evidence, as one bundle.
+
+    The spec's free text and the evidence are redacted first (identifiers, statuses and
+    the spec's own words are never touched: see :func:`reporter.redact.redact_fields`),
+    and the checks judge exactly what the bundle stores, so ``render`` judging the bundle
+    again reaches the same checks and verdicts.
+    """
+    redactor = Redactor(loaded.spec.redact.patterns)
+    spec = redact_fields(loaded.spec, redactor)
+    evidence = redact_fields(evidence, redactor)
     checks = run_checks(spec, evidence)
     hotfixes, verdict = judge(spec, checks)
     return Bundle(

@@ -23,9 +23,15 @@ Rules the patterns follow:
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import string
+import typing
 from collections.abc import Iterable
+from enum import Enum
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel
 
 REDACTED = "[REDACTED]"
 
@@ -210,3 +216,72 @@ class Redactor:
                 break
             text = redacted
         return text
+
+
+class Keep:
+    """Field metadata: the field is evidence the checks compare (an identifier, a spec word,
+    a status); :func:`redact_fields` never rewrites it, whatever a pattern matches.
+
+    Use it as ``Annotated[str, KEEP]`` (or around any type: a whole section is kept).
+    """
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = Keep()
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def redact_fields(model: M, redactor: Redactor) -> M:
+    """``model`` with every string redacted, except in fields marked :data:`KEEP`.
+
+    Walks nested models, tuples, lists and dict values; other values stay as they are.
+    """
+    updates: dict[str, Any] = {}
+    kept = _kept_fields(type(model))
+    for name in type(model).model_fields:
+        if name in kept:
+            continue
+        value = getattr(model, name)
+        redacted = _redact_value(value, redactor)
+        if redacted is not value:
+            updates[name] = redacted
+    return model.model_copy(update=updates) if updates else model
+
+
+def _redact_value(value: Any, redactor: Redactor) -> Any:
+    if isinstance(value, str):
+        redacted = redactor(value)
+        return value if redacted == value else redacted
+    if isinstance(value, BaseModel):
+        return redact_fields(value, redactor)
+    if isinstance(value, tuple | list):
+        items = [_redact_value(v, redactor) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return type(value)(items)
+    if isinstance(value, dict):
+        return {k: _redact_value(v, redactor) for k, v in value.items()}
+    return value
+
+
+@functools.cache
+def _kept_fields(cls: type[BaseModel]) -> frozenset[str]:
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return frozenset(name for name in cls.model_fields if _marked(hints.get(name)))
+
+
+def _marked(annotation: object) -> bool:
+    """True when ``KEEP`` appears in ``annotation`` (``Annotated`` anywhere inside it), or the
+    field holds a fixed vocabulary (a ``Literal`` or an ``Enum``): words, never secrets."""
+    if typing.get_origin(annotation) is Literal:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return True
+    metadata = getattr(annotation, "__metadata__", ())
+    if typing.get_origin(annotation) is Annotated and any(isinstance(m, Keep) for m in metadata):
+        return True
+    return any(_marked(arg) for arg in typing.get_args(annotation))

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from reporter.errors import InputError
+from reporter.redact import KEEP
 
 MAX_SPEC_BYTES = 2 * 1024 * 1024
 MAX_HOTFIXES = 100
@@ -89,8 +90,8 @@ class _Section(BaseModel):
 class AwsSection(_Section):
     """``[aws]``: overrides of the standard AWS configuration chain."""
 
-    region: Line | None = None
-    profile: Line | None = None
+    region: Annotated[Line | None, KEEP] = None
+    profile: Annotated[Line | None, KEEP] = None
     endpoint_url: Line | None = None
     """Extension: send every AWS call to this endpoint (an emulator, a VPC endpoint)."""
 
@@ -271,11 +272,11 @@ class CodeMarker(_Section):
 class HotfixSection(_Section):
     """One ``[[hotfix]]``."""
 
-    id: Line
+    id: Annotated[Line, KEEP]
     title: Line | None = None
-    expect_logs: tuple[MarkerText, ...] = Field(default=(), max_length=MAX_TEXTS)
-    retired_logs: tuple[MarkerText, ...] = Field(default=(), max_length=MAX_TEXTS)
-    code: tuple[CodeMarker, ...] = Field(default=(), max_length=MAX_TEXTS)
+    expect_logs: Annotated[tuple[MarkerText, ...], KEEP] = Field(default=(), max_length=MAX_TEXTS)
+    retired_logs: Annotated[tuple[MarkerText, ...], KEEP] = Field(default=(), max_length=MAX_TEXTS)
+    code: Annotated[tuple[CodeMarker, ...], KEEP] = Field(default=(), max_length=MAX_TEXTS)
     fixed_at: Timestamp | None = None
 
     @field_validator("id")
@@ -339,10 +340,10 @@ class Spec(_Section):
     claimed_deployed_at: Timestamp
     fixed_at: Timestamp | None = None
     aws: AwsSection = AwsSection()
-    image: ImageSection
-    service: ServiceSection | None = None
-    logs: LogsSection
-    code: CodeSection | None = None
+    image: Annotated[ImageSection, KEEP]
+    service: Annotated[ServiceSection | None, KEEP] = None
+    logs: Annotated[LogsSection, KEEP]
+    code: Annotated[CodeSection | None, KEEP] = None
     hotfix: tuple[HotfixSection, ...] = Field(min_length=1, max_length=MAX_HOTFIXES)
     checklist: tuple[ChecklistItem, ...] = Field(default=(), max_length=MAX_HOTFIXES)
     notes: NotesSection = NotesSection()

@@ -35,11 +35,14 @@ from reporter.model import (
     FixCommit,
     HotfixVerdict,
     ImageEvidence,
+    LogExcerpt,
     LogMatch,
     LogsEvidence,
     ServiceEvidence,
     Status,
     TaskEvidence,
+    TaskFailure,
+    UndatedExcerpt,
     Verdict,
 )
 from reporter.spec import HotfixSection, Spec
@@ -96,16 +99,30 @@ def service(**kw: Any) -> ServiceEvidence:
         "tasks": (task(1), task(2)),
     }
     base.update(kw)
+    if "running_count" not in kw:  # the tasks inspected account for the service by default
+        base["running_count"] = len(base["tasks"])
     return ServiceEvidence(**base)
 
 
-def logs(matches: dict[str, int], error: EvidenceError | None = None) -> LogsEvidence:
+LIVE = LogExcerpt(timestamp=FIX, stream="ecs/app/1", message="GET /health 200")
+
+
+def logs(
+    matches: dict[str, int],
+    error: EvidenceError | None = None,
+    live: LogExcerpt | None = LIVE,
+    live_error: EvidenceError | None = None,
+    undated: dict[str, int] | None = None,
+) -> LogsEvidence:
+    undated = undated or {}
     return LogsEvidence(
         source="cloudwatch",
         group="/ecs/app",
         since=FIX,
         until=FIX + timedelta(hours=3),
         error=error,
+        live_event=live,
+        live_error=live_error,
         matches=tuple(
             LogMatch(
                 text=t,
@@ -113,6 +130,11 @@ def logs(matches: dict[str, int], error: EvidenceError | None = None) -> LogsEvi
                 count=n,
                 first_seen=FIX if n else None,
                 last_seen=FIX if n else None,
+                unknown_time=undated.get(t, 0),
+                unknown_time_excerpts=tuple(
+                    UndatedExcerpt(location=f"app.log:{i + 1}", message=t)
+                    for i in range(undated.get(t, 0))
+                ),
             )
             for t, n in matches.items()
         ),
@@ -213,6 +235,39 @@ def test_service_stable(evidence: ServiceEvidence, status: Status, words: str) -
             F,
             "runs sha256:bbbb",
         ),
+        # Every running task counts (issue: 2 running, 1 inspected, and it passed).
+        (
+            service(tasks=(task(1),), running_count=2),
+            image(),
+            U,
+            "the service counts 2 running tasks but 1 was inspected",
+        ),
+        (
+            service(
+                tasks=(task(1),),
+                running_count=2,
+                listed_tasks=("arn:t/1", "arn:t/2"),
+                task_failures=(TaskFailure(arn="arn:t/2", reason="MISSING"),),
+            ),
+            image(),
+            U,
+            "DescribeTasks did not describe 1 listed task (MISSING for 2)",
+        ),
+        (
+            service(undescribed=("arn:aws:ecs:us-east-1:1:task/c/abc",)),
+            image(),
+            U,
+            "DescribeTasks returned nothing for 1 listed task (abc)",
+        ),
+        (service(running_count=None), image(), U, "no runningCount"),
+        (service(tasks=(), running_count=3), image(), U, "counts 3 running tasks but 0 were"),
+        # A task running another digest is proof enough, whatever else is missing.
+        (
+            service(tasks=(task(1, digest=OTHER),), running_count=2),
+            image(),
+            F,
+            "runs sha256:bbbb",
+        ),
     ],
 )
 def test_service_runs_image(
@@ -237,6 +292,13 @@ def test_service_runs_image(
         (service(tasks=(task(1, started=None),)), image(), U, "no startedAt"),
         (service(), image(pushed_at=None), U, "No push time"),
         (service(tasks=()), image(), F, "no running tasks"),
+        (service(tasks=(task(1),), running_count=2), image(), U, "1 was inspected"),
+        (
+            service(task_failures=(TaskFailure(arn="arn:t/9", reason="MISSING"),)),
+            image(),
+            U,
+            "MISSING for 9",
+        ),
     ],
 )
 def test_service_restarted_after_push(
@@ -313,9 +375,17 @@ def test_fix_time_sources() -> None:
     commit = FixCommit(hotfix="h", commit="abcdef1234567", committed_at=FIX)
     code = CodeEvidence(root="/src", fix_commits=(commit,))
     s = spec()
-    assert fix_time(s.hotfixes[0], s, code) == FixTime(
-        FIX, "git commit abcdef1234 that added the code markers"
+    found = fix_time(s.hotfixes[0], s, code)
+    assert (found.at, found.source) == (FIX, "git commit abcdef1234 that added the code markers")
+    assert (found.fact.source, found.fact.commit, found.fact.at) == ("git", "abcdef1234567", FIX)
+    merged = CodeEvidence(
+        root="/src",
+        fix_commits=(commit.model_copy(update={"via_merge": True, "introduced_by": "1111111111"}),),
     )
+    found = fix_time(s.hotfixes[0], s, merged)
+    assert found.source == "merge abcdef1234 that brought the code markers into the branch"
+    assert found.fact.via_merge
+    assert found.fact.introduced_by == "1111111111"
     s = spec(fixed_at="2025-11-26T07:00:00Z")
     assert fix_time(s.hotfixes[0], s, code).source == "fixed_at in the spec"
     h = s.hotfixes[0].model_copy(update={"fixed_at": FIX})
@@ -358,9 +428,12 @@ def test_image_after_fix(fix: FixTime, img: ImageEvidence, status: Status, words
     [
         (logs({"new": 3}), P, "'new' seen 3 times"),
         (logs({"new": 0}), F, "'new' never logged between"),
-        (logs({}), F, "never logged"),
+        (logs({}), U, "'new' not searched for"),
         (logs({"new": 0}, error=DENIED), U, "not read completely"),
         (logs({"new": 2}, error=DENIED), P, "seen 2 times"),
+        # Seen only at an unknown time: shown, but no proof either way.
+        (logs({"new": 0}, undated={"new": 1}), U, "only in lines with no known time (app.log:1)"),
+        (logs({"new": 1}, undated={"new": 1}), P, "'new' seen 1 time"),
     ],
 )
 def test_logs_expected(evidence: LogsEvidence, status: Status, words: str) -> None:
@@ -376,6 +449,14 @@ def test_logs_expected(evidence: LogsEvidence, status: Status, words: str) -> No
         (logs({"old": 4}), F, "'old' still logged 4 times"),
         (logs({"old": 0}, error=DENIED), U, "not read completely"),
         (logs({"old": 1}, error=DENIED), F, "still logged"),
+        # A silent source proves nothing (nothing logged at all in the window).
+        (logs({"old": 0}, live=None), U, "a silent source proves nothing"),
+        (logs({"old": 0}, live=None, live_error=DENIED), U, "could not tell whether"),
+        # Any watched text seen in the window shows the source was live.
+        (logs({"old": 0, "ctx": 2}, live=None), P, "None of the 1 retired texts"),
+        # A retired text in a line with no known time is never silently passed.
+        (logs({"old": 0}, undated={"old": 2}), U, "only in lines with no known time (app.log:1"),
+        (logs({"old": 3}, undated={"old": 2}), F, "still logged 3 times"),
     ],
 )
 def test_logs_retired(evidence: LogsEvidence, status: Status, words: str) -> None:
@@ -499,10 +580,10 @@ def test_span_words() -> None:
 
 def test_logs_expected_with_several_texts_says_which_are_missing() -> None:
     fix = HotfixSection(id="h", expect_logs=("a", "b", "c", "d", "e"))
-    some = logs_expected(fix, logs({"a": 1}))
+    some = logs_expected(fix, logs({"a": 1, "b": 0, "c": 0, "d": 0, "e": 0}))
     assert some.status is F
     assert some.summary.startswith("4 of 5 texts ('b', 'c', 'd', and 1 more) never logged between")
-    none = logs_expected(fix, logs({}))
+    none = logs_expected(fix, logs(dict.fromkeys("abcde", 0)))
     assert none.summary.startswith("None of the 5 texts ('a', 'b', 'c', and 2 more) logged between")
     unsure = logs_expected(fix, logs({"a": 1}, error=DENIED))
     assert unsure.status is U

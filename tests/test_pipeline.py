@@ -19,8 +19,8 @@ from reporter.model import (
     LogsEvidence,
     Status,
 )
-from reporter.pipeline import aws_options, redact_model, window
-from reporter.redact import Redactor
+from reporter.pipeline import aws_options, window
+from reporter.redact import Redactor, redact_fields
 from reporter.spec import HotfixSection, LoadedSpec, Spec
 
 T = datetime(2025, 11, 26, 10, 0, tzinfo=UTC)
@@ -68,7 +68,7 @@ def test_redaction_keeps_the_spec_words_checks_look_evidence_up_by() -> None:
             ),
         ),
     )
-    clean = redact_model(evidence, Redactor())
+    clean = redact_fields(evidence, Redactor())
     assert clean.image.error is not None
     assert "AKIA" not in clean.image.error.message
     match = clean.logs.match(secret_text)

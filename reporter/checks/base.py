@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from reporter.model import Evidence, Status
+from reporter.model import Evidence, Facts, FixTimeFact, Status
 from reporter.spec import Spec
 
 PASS, FAIL, UNKNOWN, MANUAL = Status.PASS, Status.FAIL, Status.UNKNOWN, Status.MANUAL
@@ -18,6 +18,8 @@ class Finding:
 
     status: Status
     summary: str
+    facts: Facts = field(default_factory=Facts)
+    """What the check computed on the way (the report shows these)."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,9 @@ class FixTime:
 
     at: datetime | None
     source: str
+    """How it is known, as words for a sentence (``fixed_at in the spec``...)."""
+    fact: FixTimeFact = field(default_factory=FixTimeFact)
+    """The same, as facts the report shows."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reporter.checks.base import FAIL, PASS, UNKNOWN, Finding, worst
 from reporter.checks.wording import (
     image_repository,
@@ -12,7 +14,15 @@ from reporter.checks.wording import (
     span,
     when,
 )
-from reporter.model import ImageEvidence, ServiceEvidence, Status, TaskEvidence
+from reporter.model import (
+    ComparedContainer,
+    Facts,
+    ImageEvidence,
+    ServiceEvidence,
+    Status,
+    TaskEvidence,
+    TaskStart,
+)
 
 
 def service_stable(service: ServiceEvidence) -> Finding:
@@ -64,12 +74,62 @@ def _service_unusable(service: ServiceEvidence) -> Finding | None:
         return Finding(FAIL, f"Service {name} not found: nothing runs the image.")
     if service.tasks_error is not None:
         return Finding(UNKNOWN, f"Could not list the tasks of {name}: {service.tasks_error.line()}")
-    if not service.tasks:
-        return Finding(FAIL, f"Service {name} has no running tasks.")
+    if not service.tasks and unaccounted(service) is None:
+        return Finding(FAIL, f"Service {name} has no running tasks.", Facts(accounted=True))
     return None
 
 
-def _task_digest(task: TaskEvidence, repository: str, registry_digest: str) -> tuple[Status, str]:
+def unaccounted(service: ServiceEvidence) -> str | None:
+    """Why the running tasks inspected do not account for the service (None: they do).
+
+    Every running task counts: a task ListTasks named that DescribeTasks did not describe
+    (a ``failures`` entry, ``MISSING`` included, or no answer at all), or a number of
+    running tasks inspected other than the service's ``runningCount``.
+    """
+    causes: list[str] = []
+    if service.task_failures:
+        named = [
+            f"{f.reason} for {short_task(f.arn) if f.arn else 'a task'}"
+            for f in service.task_failures
+        ]
+        causes.append(
+            f"DescribeTasks did not describe {len(service.task_failures)} listed "
+            f"{'task' if len(service.task_failures) == 1 else 'tasks'} ({listed(named, ', ')})"
+        )
+    if service.undescribed:
+        ids = [short_task(arn) for arn in service.undescribed]
+        causes.append(
+            f"DescribeTasks returned nothing for {len(ids)} listed "
+            f"{'task' if len(ids) == 1 else 'tasks'} ({listed(ids, ', ')})"
+        )
+    if service.running_count is None:
+        causes.append("ECS returned no runningCount for the service")
+    elif service.running_count != len(service.tasks):
+        causes.append(
+            f"the service counts {service.running_count} running "
+            f"{'task' if service.running_count == 1 else 'tasks'} but "
+            f"{len(service.tasks)} {'was' if len(service.tasks) == 1 else 'were'} inspected"
+        )
+    return "; ".join(causes) or None
+
+
+def _judged(
+    results: list[tuple[Status, str]], service: ServiceEvidence, facts: Facts
+) -> Finding | None:
+    """A failure wins (one task running something else is proof enough); then tasks not
+    accounted for; then tasks that could not be judged. None when every task passed."""
+    status, texts = worst(results)
+    if status is FAIL:
+        return Finding(FAIL, sentence(listed(texts)), facts)
+    cause = unaccounted(service)
+    if cause is not None:
+        return Finding(UNKNOWN, f"Not every running task was inspected: {cause}.", facts)
+    if status is UNKNOWN:
+        return Finding(UNKNOWN, sentence(listed(texts)), facts)
+    return None
+
+
+def _compare(task: TaskEvidence, repository: str, registry_digest: str) -> tuple[Status, str]:
     containers = [c for c in task.containers if c.image and image_repository(c.image) == repository]
     tid = short_task(task.arn)
     if not containers:
@@ -93,7 +153,36 @@ def _task_digest(task: TaskEvidence, repository: str, registry_digest: str) -> t
     return PASS, f"task {tid} runs {short_digest(registry_digest)}"
 
 
-def _image_missing(image: ImageEvidence, field: str, missing: str, compared: str) -> Finding:
+def _containers(
+    tasks: Sequence[TaskEvidence], repository: str, registry_digest: str | None
+) -> tuple[ComparedContainer, ...]:
+    rows = []
+    for task in tasks:
+        for container in task.containers:
+            compared = container.image is not None and (
+                image_repository(container.image) == repository
+            )
+            matches = (
+                None
+                if not compared or container.image_digest is None or registry_digest is None
+                else container.image_digest == registry_digest
+            )
+            rows.append(
+                ComparedContainer(
+                    task=task.arn,
+                    container=container.name,
+                    image=container.image,
+                    digest=container.image_digest,
+                    from_repository=compared,
+                    matches=matches,
+                )
+            )
+    return tuple(rows)
+
+
+def _image_missing(
+    image: ImageEvidence, field: str, missing: str, compared: str, facts: Facts
+) -> Finding:
     """``unknown``: the image fact a service check compares with is missing, and why (the
     ECR call failed, no such tag, or ECR left ``field`` out)."""
     if image.error is not None:
@@ -103,25 +192,38 @@ def _image_missing(image: ImageEvidence, field: str, missing: str, compared: str
     else:
         why = f"ECR returned no {field}"
     return Finding(
-        UNKNOWN, f"{missing} for {image.repository}:{image.tag} to compare {compared} with: {why}."
+        UNKNOWN,
+        f"{missing} for {image.repository}:{image.tag} to compare {compared} with: {why}.",
+        facts,
     )
 
 
 def service_runs_image(service: ServiceEvidence, image: ImageEvidence) -> Finding:
-    """``service.runs_image``: every running task runs the registry digest of the tag."""
+    """``service.runs_image``: every running task runs the registry digest of the tag.
+
+    Only containers whose image comes from ``[image] repository`` are compared (a sidecar
+    is listed in the facts, not compared); every running task of the service must have
+    been inspected.
+    """
     unusable = _service_unusable(service)
     if unusable is not None:
         return unusable
+    facts = Facts(
+        containers=_containers(service.tasks, image.repository, image.digest),
+        accounted=unaccounted(service) is None,
+    )
     if image.digest is None:
-        return _image_missing(image, "imageDigest", "No registry digest", "the tasks")
-    status, texts = worst(_task_digest(t, image.repository, image.digest) for t in service.tasks)
-    if status is PASS:
-        return Finding(
-            PASS,
-            f"All {len(service.tasks)} running tasks run {short_digest(image.digest)}, "
-            f"the digest of {image.repository}:{image.tag}.",
-        )
-    return Finding(status, sentence(listed(texts)))
+        return _image_missing(image, "imageDigest", "No registry digest", "the tasks", facts)
+    results = [_compare(t, image.repository, image.digest) for t in service.tasks]
+    judged = _judged(results, service, facts)
+    if judged is not None:
+        return judged
+    return Finding(
+        PASS,
+        f"All {len(service.tasks)} running tasks run {short_digest(image.digest)}, "
+        f"the digest of {image.repository}:{image.tag}.",
+        facts,
+    )
 
 
 def service_restarted_after_push(service: ServiceEvidence, image: ImageEvidence) -> Finding:
@@ -129,9 +231,22 @@ def service_restarted_after_push(service: ServiceEvidence, image: ImageEvidence)
     unusable = _service_unusable(service)
     if unusable is not None:
         return unusable
-    if image.pushed_at is None:
-        return _image_missing(image, "imagePushedAt", "No push time", "the task start times")
     pushed = image.pushed_at
+    facts = Facts(
+        tasks=tuple(
+            TaskStart(
+                task=t.arn,
+                started_at=t.started_at,
+                after_push=None
+                if t.started_at is None or pushed is None
+                else t.started_at >= pushed,
+            )
+            for t in service.tasks
+        ),
+        accounted=unaccounted(service) is None,
+    )
+    if pushed is None:
+        return _image_missing(image, "imagePushedAt", "No push time", "the task start times", facts)
     results: list[tuple[Status, str]] = []
     for task in service.tasks:
         tid = short_task(task.arn)
@@ -147,12 +262,13 @@ def service_restarted_after_push(service: ServiceEvidence, image: ImageEvidence)
             )
         else:
             results.append((PASS, f"task {tid} started {when(task.started_at)}"))
-    status, texts = worst(results)
-    if status is PASS:
-        earliest = min(t.started_at for t in service.tasks if t.started_at is not None)
-        return Finding(
-            PASS,
-            f"All {len(service.tasks)} running tasks started at or after the push "
-            f"({when(pushed)}); earliest {when(earliest)}.",
-        )
-    return Finding(status, sentence(listed(texts)))
+    judged = _judged(results, service, facts)
+    if judged is not None:
+        return judged
+    earliest = min(t.started_at for t in service.tasks if t.started_at is not None)
+    return Finding(
+        PASS,
+        f"All {len(service.tasks)} running tasks started at or after the push "
+        f"({when(pushed)}); earliest {when(earliest)}.",
+        facts,
+    )

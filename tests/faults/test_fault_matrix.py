@@ -91,9 +91,8 @@ MISSING = (
         "imagePushedAt",
     ),
     Missing("DescribeServices", ("services",), SERVICE_CHECKS, "MissingField"),
-    Missing(
-        "DescribeServices", ("services", 0, "runningCount"), ("service.stable",), "running count"
-    ),
+    # Without runningCount the tasks inspected cannot be shown to be every running task.
+    Missing("DescribeServices", ("services", 0, "runningCount"), SERVICE_CHECKS, "running"),
     Missing(
         "DescribeServices",
         ("services", 0, "desiredCount"),
