@@ -1,7 +1,6 @@
 """``python -m reporter``."""
 
-import sys
+from reporter.cli import entry
 
-from reporter.cli import main
-
-sys.exit(main())
+if __name__ == "__main__":
+    entry()

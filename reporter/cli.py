@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -10,12 +11,13 @@ from typing import Annotated
 
 import typer
 
-from reporter.errors import InputError
+from reporter.errors import Cancelled, InputError
 from reporter.model import Bundle
 from reporter.render import OutputFormat
 from reporter.text import visible
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 DEFAULT_FORMATS = (OutputFormat.MD, OutputFormat.PDF)
 
 app = typer.Typer(
@@ -188,9 +190,25 @@ def render(
     from reporter.render.json import load_bundle
 
     bundle = load_bundle(bundle_path)
+    _check_rejudged(bundle, bundle_path)
     paths = write_reports(bundle, _formats(format), output_dir, bundle_path.stem, template_dir)
     _echo_paths(paths)
     _echo_verdict(bundle, exits=False)
+
+
+def _check_rejudged(bundle: Bundle, path: Path) -> None:
+    """Refuse a bundle whose checks or verdict do not follow from its own evidence."""
+    from reporter import __version__
+    from reporter.pipeline import rejudge
+
+    problem = rejudge(bundle)
+    if problem is not None:
+        made_by = bundle.tool_version or "an unknown version"
+        raise InputError(
+            str(path),
+            f"its checks do not follow from its evidence ({problem}): the bundle was edited, "
+            f"or written by another version of reporter ({made_by}; this is {__version__})",
+        )
 
 
 @app.command()
@@ -228,9 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except typer.Abort:
-        _error("aborted")
-        return 130
+    except (typer.Abort, KeyboardInterrupt, Cancelled):
+        _error("interrupted")
+        return EXIT_INTERRUPTED
     except typer.TyperException as exc:  # typer's own click: usage errors, bad options
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `reporter`: the help, as help
             sys.stdout.write(f"{getattr(exc, 'message', '')}\n")
@@ -246,5 +264,19 @@ def _error(message: str) -> None:
     sys.stderr.write(f"reporter: error: {line}\n")
 
 
+def entry() -> None:
+    """The ``reporter`` command: :func:`main`, then exit with its code.
+
+    An interrupted run leaves at once: worker threads still waiting on a network answer
+    are not waited for (they have been told to stop, and the run wrote nothing).
+    """
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

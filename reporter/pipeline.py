@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from reporter.collect.aws import AwsOptions, make_clients
 from reporter.collect.interface import Collector, RunContext
 from reporter.collect.matching import Marker, markers_for
 from reporter.collect.registry import COLLECTORS
-from reporter.errors import InputError
+from reporter.errors import Cancelled, InputError
 from reporter.model import Bundle, Evidence, Frozen
 from reporter.redact import Redactor, redact_fields
 from reporter.spec import LoadedSpec, Spec, load_spec
@@ -56,6 +56,44 @@ def aws_options(spec: Spec, overrides: AwsOptions) -> AwsOptions:
         region=overrides.region or spec.aws.region,
         endpoint_url=overrides.endpoint_url or spec.aws.endpoint_url,
     )
+
+
+CANCEL_GRACE = 1.5
+"""Seconds an interrupted run gives its collectors to stop (and end their child processes)."""
+
+
+def _run_collectors(
+    context: RunContext, collectors: Sequence[Collector]
+) -> dict[str, Frozen | None]:
+    """Every wanted collector's part, in dependency waves, each wave concurrently.
+
+    Ctrl-C (``KeyboardInterrupt`` in the waiting thread) sets ``context.cancel``, gives the
+    collectors :data:`CANCEL_GRACE` seconds to stop and raises :class:`Cancelled`.
+    """
+    pending = [c for c in collectors if c.wanted(context)]
+    parts: dict[str, Frozen | None] = {c.part: None for c in collectors}
+    done: set[str] = {c.part for c in collectors} - {c.part for c in pending}
+    pool = ThreadPoolExecutor(max_workers=max(1, len(pending)), thread_name_prefix="collect")
+    running: list[Future[Frozen]] = []
+    try:
+        while pending:
+            ready = [c for c in pending if set(c.after) <= done]
+            if not ready:
+                names = ", ".join(c.part for c in pending)
+                raise ValueError(f"collectors wait on each other: {names}")
+            futures = {c.part: pool.submit(c.collect, context, dict(parts)) for c in ready}
+            running = list(futures.values())
+            for part, future in futures.items():
+                parts[part] = future.result()
+            done.update(futures)
+            pending = [c for c in pending if c.part not in done]
+    except KeyboardInterrupt:
+        context.cancel.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        wait(running, timeout=CANCEL_GRACE)
+        raise Cancelled("interrupted") from None
+    pool.shutdown(wait=True)
+    return parts
 
 
 def _markers(spec: Spec) -> list[Marker]:
@@ -113,20 +151,7 @@ def collect(
         clients=clients,
         cancel=cancel or threading.Event(),
     )
-    pending = [c for c in collectors if c.wanted(context)]
-    parts: dict[str, Frozen | None] = {c.part: None for c in collectors}
-    done: set[str] = {c.part for c in collectors} - {c.part for c in pending}
-    with ThreadPoolExecutor(max_workers=max(1, len(pending)), thread_name_prefix="collect") as pool:
-        while pending:
-            ready = [c for c in pending if set(c.after) <= done]
-            if not ready:
-                names = ", ".join(c.part for c in pending)
-                raise ValueError(f"collectors wait on each other: {names}")
-            futures = {c.part: pool.submit(c.collect, context, dict(parts)) for c in ready}
-            for part, future in futures.items():
-                parts[part] = future.result()
-            done.update(futures)
-            pending = [c for c in pending if c.part not in done]
+    parts = _run_collectors(context, collectors)
     evidence = Evidence.model_validate({"collected_at": now, **parts})
     return redact_fields(evidence, redactor)
 
@@ -154,6 +179,46 @@ def build_bundle(loaded: LoadedSpec, evidence: Evidence) -> Bundle:
         tool_version=__version__,
         spec_path=Path(loaded.path).name,
     )
+
+
+def rejudge(bundle: Bundle) -> str | None:
+    """Judge a bundle again from its own spec and evidence (``reporter render``).
+
+    None when its checks, hotfix verdicts and verdict are exactly what the evidence gives;
+    else the first difference, in words. A bundle that fails this was edited, or comes
+    from a version of reporter that judges differently.
+    """
+    checks = tuple(run_checks(bundle.spec, bundle.evidence))
+    hotfixes, verdict = judge(bundle.spec, checks)
+    stored = {c.id: c for c in bundle.checks}
+    judged = {c.id: c for c in checks}
+    for check_id in dict.fromkeys([*judged, *stored]):
+        mine, theirs = judged.get(check_id), stored.get(check_id)
+        if mine is None:
+            return f"check {check_id!r} is in the bundle but its evidence gives no such check"
+        if theirs is None:
+            return f"check {check_id!r} follows from the evidence but is missing from the bundle"
+        if mine.status is not theirs.status:
+            return (
+                f"check {check_id!r} is {theirs.status.value} in the bundle, "
+                f"{mine.status.value} by its evidence"
+            )
+    for check_id, mine in judged.items():
+        if mine != stored[check_id]:
+            return f"check {check_id!r} reads differently from what its evidence gives"
+    if tuple(checks) != bundle.checks:
+        return "the checks are not in the order their evidence gives"
+    if tuple(hotfixes) != bundle.hotfixes:
+        ours = {h.id: h for h in hotfixes}
+        for result in bundle.hotfixes:
+            if ours.get(result.id) != result:
+                return f"hotfix {result.id!r}'s verdict does not follow from its checks"
+        return "the hotfixes differ from the spec's"
+    if verdict is not bundle.verdict:
+        return f"the verdict is {bundle.verdict.value}, its checks give {verdict.value}"
+    if bundle.generated_at != bundle.evidence.collected_at:
+        return "generated_at is not the time the evidence was collected"
+    return None
 
 
 def utc_now() -> datetime:

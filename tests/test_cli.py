@@ -303,11 +303,23 @@ def test_bare_command_prints_help_and_version_prints_version(
 def test_a_broken_template_override_is_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from reporter.checks import judge, run_checks
     from reporter.render.json import dump_bundle
     from tests.render.conftest import make_not_deployed
 
+    made = make_not_deployed()
+    checks = tuple(run_checks(made.spec, made.evidence))  # judged, as render requires
+    hotfixes, verdict = judge(made.spec, checks)
+    made = made.model_copy(
+        update={
+            "checks": checks,
+            "hotfixes": tuple(hotfixes),
+            "verdict": verdict,
+            "generated_at": made.evidence.collected_at,
+        }
+    )
     bundle = tmp_path / "bundle.json"
-    bundle.write_bytes(dump_bundle(make_not_deployed()))
+    bundle.write_bytes(dump_bundle(made))
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "report.md.j2").write_text("{% if %}", encoding="utf-8")

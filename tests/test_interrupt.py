@@ -1,0 +1,127 @@
+"""Ctrl-C ends a run promptly with exit 130 and writes nothing (CONTRACT section 6).
+
+``reporter verify`` runs in a child process against an endpoint that accepts connections
+and never answers, so every collector is stuck in a network read (30 s read timeout,
+retried); SIGINT must end it long before that, with no report written.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+STUCK_FOR = 60.0
+"""How long the child would wait on its own (read timeouts and retries); it must not."""
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[tuple[str, threading.Event]]:
+    """A listener on 127.0.0.1 that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    connected = threading.Event()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            held.append(conn)
+            connected.set()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    host, port = server.getsockname()
+    yield f"http://{host}:{port}", connected
+    stop.set()
+    thread.join(timeout=2)
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_ctrl_c_ends_a_stuck_run_with_130_and_no_report(
+    tmp_path: Path, silent_endpoint: tuple[str, threading.Event]
+) -> None:
+    url, connected = silent_endpoint
+    spec = tmp_path / "hotfix.toml"
+    spec.write_text(
+        f"""\
+claimed_deployed_at = 2025-11-26T09:00:00Z
+fixed_at = 2025-11-26T08:00:00Z
+[aws]
+region = "us-east-1"
+endpoint_url = "{url}"
+[image]
+repository = "backend"
+[service]
+cluster = "c"
+name = "s"
+[logs]
+group = "/ecs/app"
+[[hotfix]]
+id = "h"
+expect_logs = ["new"]
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "reports"
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_MAX_ATTEMPTS": "5",
+    }
+    env.pop("AWS_PROFILE", None)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reporter",
+            "verify",
+            str(spec),
+            "-o",
+            str(out),
+            "-f",
+            "md",
+            "-f",
+            "json",
+            "--now",
+            "2025-11-26T10:50:00Z",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        assert connected.wait(timeout=STUCK_FOR), "the run never reached the endpoint"
+        time.sleep(0.2)  # let every collector get stuck in its read
+        child.send_signal(signal.SIGINT)
+        try:
+            _, stderr = child.communicate(timeout=STUCK_FOR / 2)
+        except subprocess.TimeoutExpired:
+            pytest.fail("Ctrl-C did not end the run: it kept waiting on the network")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 130
+    assert stderr.decode() == "reporter: error: interrupted\n"
+    assert not out.exists() or not any(out.iterdir())
