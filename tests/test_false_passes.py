@@ -228,3 +228,35 @@ def test_the_spec_free_text_is_redacted_in_the_bundle(tmp_path: Path, key: str, 
     for secret in ("AKIAABCDEFGHIJKLMNOP", "s3cr3tvalue9", "hunter2pass"):
         assert secret not in dumped
     assert bundle.spec.aws.endpoint_url == "https://user:[REDACTED]@vpce.example.com"
+
+
+def test_the_report_shows_what_the_check_compared_a_sidecar_included(tmp_path: Path) -> None:
+    """With a sidecar, the task table said "✘ no" while ``service.runs_image`` passed."""
+    from reporter.render import OutputFormat, render
+
+    sidecar = ContainerEvidence(
+        name="log-router",
+        image="public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+        image_digest="sha256:" + "c" * 64,
+    )
+    one = task(1)
+    tasks = (one.model_copy(update={"containers": (*one.containers, sidecar)}), task(2))
+    bundle = build_bundle(loaded(tmp_path), evidence(tasks=tasks))
+    runs = next(c for c in bundle.checks if c.id == "service.runs_image")
+    assert runs.status is Status.PASS
+    compared = {(c.container, c.from_repository, c.matches) for c in runs.facts.containers}
+    assert compared == {("backend", True, True), ("log-router", False, None)}
+    md = render(bundle, OutputFormat.MD).decode()
+    row = next(line for line in md.splitlines() if "| log-router |" in line)
+    assert "not compared" in row
+    assert "✘" not in row
+    assert "2 of 2 containers run the registry's digest" in md
+
+
+def test_the_hotfix_table_counts_the_shared_checks_its_verdict_rests_on(tmp_path: Path) -> None:
+    """The "Checks" column left out the image and service checks that decide the verdict."""
+    from reporter.render import OutputFormat, render
+
+    bundle = build_bundle(loaded(tmp_path), evidence(tasks=(task(1), task(2, digest=OTHER))))
+    md = render(bundle, OutputFormat.MD).decode()
+    assert "| 1 | h | ✘ NOT_DEPLOYED | 1 fail · 4 pass · 5 in all |" in md

@@ -157,6 +157,7 @@ def run_checks(spec: Spec, evidence: Evidence) -> list[Check]:
                 source=source,
                 hotfix=owner if kind.scope is Scope.HOTFIX and isinstance(owner, str) else None,
                 kind=kind,
+                facts=finding.facts,
             )
         )
 

@@ -21,7 +21,7 @@ from reporter.model import (
     Check,
     CheckKind,
     CodeMarkerEvidence,
-    EvidenceError,
+    FixTimeFact,
     HotfixResult,
     HotfixVerdict,
     LogMatch,
@@ -59,17 +59,6 @@ class LogText:
 
 
 @dataclass(frozen=True)
-class FixTime:
-    """When a hotfix was fixed, and where that time comes from."""
-
-    at: datetime | None
-    source: Literal["hotfix", "spec", "git"] | None
-    commit: str | None = None
-    subject: str | None = None
-    error: EvidenceError | None = None
-
-
-@dataclass(frozen=True)
 class HotfixView:
     """One hotfix with everything its section shows."""
 
@@ -79,10 +68,16 @@ class HotfixView:
     verdict: HotfixVerdict
     spec: HotfixSection | None
     checks: tuple[Check, ...]
+    """This hotfix's own checks."""
+    basis: tuple[Check, ...]
+    """Every check its verdict rests on: its own and the shared ones."""
+    missing: str | None
+    """INCONCLUSIVE: what evidence is missing (from the verdict)."""
     expected: tuple[LogText, ...]
     retired: tuple[LogText, ...]
     markers: tuple[CodeMarkerEvidence, ...]
-    fix: FixTime
+    fix: FixTimeFact
+    """The fix time as ``image_after_fix`` used it."""
     pushed_minus_fix: timedelta | None
     """Image push time minus fix time (negative: the image is older than the fix)."""
 
@@ -115,13 +110,14 @@ class ContainerRow:
     """One container of one running task, compared with the registry."""
 
     task_arn: str
-    task_definition: str | None
     started_at: datetime | None
     container: str
     image: str | None
     digest: str | None
+    compared: bool
+    """Its image comes from the repository under test: ``service.runs_image`` compared it."""
     matches_registry: bool | None
-    """None when either digest is unknown."""
+    """Compared and same digest as the registry's (None: unknown, or not compared)."""
     started_after_push: bool | None
 
 
@@ -267,39 +263,25 @@ def _decisive(bundle: Bundle) -> tuple[Check, ...]:
 def _hotfix_view(bundle: Bundle, number: int, result: HotfixResult) -> HotfixView:
     spec = next((h for h in bundle.spec.hotfix if h.id == result.id), None)
     code = bundle.evidence.code
-    fix = _fix_time(bundle, result.id, spec)
+    own = tuple(c for c in bundle.checks if c.hotfix == result.id)
+    after_fix = next((c for c in own if c.kind is CheckKind.IMAGE_AFTER_FIX), None)
+    fix = after_fix.facts.fix_time if after_fix and after_fix.facts.fix_time else FixTimeFact()
     pushed = bundle.evidence.image.pushed_at
+    by_id = {c.id: c for c in bundle.checks}
     return HotfixView(
         number=number,
         id=result.id,
         title=result.title,
         verdict=result.verdict,
         spec=spec,
-        checks=tuple(c for c in bundle.checks if c.hotfix == result.id),
+        checks=own,
+        basis=tuple(by_id[i] for i in result.checks if i in by_id),
+        missing=result.missing,
         expected=_log_texts(bundle, spec.expect_logs if spec else ()),
         retired=_log_texts(bundle, spec.retired_logs if spec else ()),
         markers=tuple(m for m in code.markers if m.hotfix == result.id) if code else (),
         fix=fix,
         pushed_minus_fix=None if pushed is None or fix.at is None else pushed - fix.at,
-    )
-
-
-def _fix_time(bundle: Bundle, hotfix_id: str, spec: HotfixSection | None) -> FixTime:
-    """The fix time CONTRACT §3 uses: the hotfix's, else the spec's, else git's."""
-    if spec is not None and spec.fixed_at is not None:
-        return FixTime(at=spec.fixed_at, source="hotfix")
-    if bundle.spec.fixed_at is not None:
-        return FixTime(at=bundle.spec.fixed_at, source="spec")
-    code = bundle.evidence.code
-    commit = code.fix_commit(hotfix_id) if code else None
-    if commit is None:
-        return FixTime(at=None, source=None, error=code.error if code else None)
-    return FixTime(
-        at=commit.committed_at,
-        source="git" if commit.committed_at else None,
-        commit=commit.commit,
-        subject=commit.subject,
-        error=commit.error,
     )
 
 
@@ -309,35 +291,29 @@ def _log_texts(bundle: Bundle, texts: tuple[str, ...] | list[str]) -> tuple[LogT
 
 
 def _containers(bundle: Bundle) -> tuple[ContainerRow, ...]:
-    service = bundle.evidence.service
-    if service is None:
+    """One row per container of each running task, as the service checks saw them."""
+    runs = next((c for c in bundle.checks if c.kind is CheckKind.SERVICE_RUNS_IMAGE), None)
+    restarted = next(
+        (c for c in bundle.checks if c.kind is CheckKind.SERVICE_RESTARTED_AFTER_PUSH), None
+    )
+    if runs is None:
         return ()
-    image = bundle.evidence.image
-    rows: list[ContainerRow] = []
-    for task in service.tasks:
-        after = (
-            None
-            if task.started_at is None or image.pushed_at is None
-            else task.started_at >= image.pushed_at
+    starts = {t.task: t for t in restarted.facts.tasks} if restarted else {}
+    rows = []
+    for compared in runs.facts.containers:
+        start = starts.get(compared.task)
+        rows.append(
+            ContainerRow(
+                task_arn=compared.task,
+                started_at=start.started_at if start else None,
+                container=compared.container,
+                image=compared.image,
+                digest=compared.digest,
+                compared=compared.from_repository,
+                matches_registry=compared.matches,
+                started_after_push=start.after_push if start else None,
+            )
         )
-        for container in task.containers or ():
-            same = (
-                None
-                if container.image_digest is None or image.digest is None
-                else container.image_digest == image.digest
-            )
-            rows.append(
-                ContainerRow(
-                    task_arn=task.arn,
-                    task_definition=task.task_definition,
-                    started_at=task.started_at,
-                    container=container.name,
-                    image=container.image,
-                    digest=container.image_digest,
-                    matches_registry=same,
-                    started_after_push=after,
-                )
-            )
     return tuple(rows)
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from reporter.checks import judge, run_checks
 from reporter.model import (
     Bundle,
     Check,
@@ -116,7 +117,7 @@ def _image(pushed: str, digest: str = DIGEST) -> ImageEvidence:
     )
 
 
-def _service(started: str, digest: str = DIGEST) -> ServiceEvidence:
+def _service(started: str, digest: str = DIGEST, repository: str = REPO) -> ServiceEvidence:
     task = TaskEvidence(
         arn="arn:aws:ecs:us-east-1:298717586028:task/content-marketing-swarm-dev-cluster/"
         "9f1c2d3e4b5a69788796a5b4c3d2e1f0",
@@ -127,7 +128,7 @@ def _service(started: str, digest: str = DIGEST) -> ServiceEvidence:
         containers=(
             ContainerEvidence(
                 name="backend",
-                image=f"298717586028.dkr.ecr.us-east-1.amazonaws.com/{REPO}:latest",
+                image=f"298717586028.dkr.ecr.us-east-1.amazonaws.com/{repository}:latest",
                 image_digest=digest,
                 digest_source="imageDigest",
                 last_status="RUNNING",
@@ -185,6 +186,22 @@ def _check(
         kind = "checklist"
     return Check(
         id=check_id, status=status, summary=summary, source=source, hotfix=hotfix, kind=kind
+    )
+
+
+def judged(bundle: Bundle) -> Bundle:
+    """``bundle`` with its checks, hotfix verdicts and verdict computed by the real checks
+    from its spec and evidence, as every bundle reporter writes has them (the report shows
+    the facts the checks computed, and ``render`` refuses a bundle that does not follow)."""
+    checks = tuple(run_checks(bundle.spec, bundle.evidence))
+    hotfixes, verdict = judge(bundle.spec, checks)
+    return bundle.model_copy(
+        update={
+            "checks": checks,
+            "hotfixes": tuple(hotfixes),
+            "verdict": verdict,
+            "generated_at": bundle.evidence.collected_at,
+        }
     )
 
 
@@ -361,25 +378,27 @@ def make_not_deployed(retired_message: str = RETIRED_LINE, spec: Spec | None = N
         code=code,
     )
     checks = _incident_checks()
-    return Bundle(
-        verdict=Verdict.NOT_DEPLOYED,
-        generated_at=at("2025-11-26T10:50:00"),
-        hotfixes=tuple(
-            HotfixResult(
-                id=fix.id,
-                title=fix.display_title,
-                verdict=HotfixVerdict.NOT_DEPLOYED,
-                checks=tuple(
-                    c.id for c in checks if c.hotfix in (None, fix.id) and c.kind != "checklist"
-                ),
-            )
-            for fix in spec.hotfix
-        ),
-        checks=checks,
-        evidence=evidence,
-        spec=spec,
-        tool_version="0.1.0",
-        spec_path="hotfix.toml",
+    return judged(
+        Bundle(
+            verdict=Verdict.NOT_DEPLOYED,
+            generated_at=at("2025-11-26T10:50:00"),
+            hotfixes=tuple(
+                HotfixResult(
+                    id=fix.id,
+                    title=fix.display_title,
+                    verdict=HotfixVerdict.NOT_DEPLOYED,
+                    checks=tuple(
+                        c.id for c in checks if c.hotfix in (None, fix.id) and c.kind != "checklist"
+                    ),
+                )
+                for fix in spec.hotfix
+            ),
+            checks=checks,
+            evidence=evidence,
+            spec=spec,
+            tool_version="0.1.0",
+            spec_path="hotfix.toml",
+        )
     )
 
 
@@ -457,33 +476,35 @@ def make_verified() -> Bundle:
         ),
         _check("checklist.1", Status.PASS, "Finance confirmed the totals", "spec checklist"),
     )
-    service = _service("2025-11-26T08:41:00").model_copy(
+    service = _service("2025-11-26T08:41:00", repository="shop-api").model_copy(
         update={"cluster": "shop", "name": "shop-api"}
     )
     image = _image("2025-11-26T08:30:00").model_copy(
         update={"repository": "shop-api", "tag": "v2.4.1", "tags": ("v2.4.1", "latest")}
     )
-    return Bundle(
-        verdict=Verdict.VERIFIED,
-        generated_at=at("2025-11-26T12:00:00"),
-        hotfixes=(
-            HotfixResult(
-                id="cart-total",
-                title="Cart total rounding",
-                verdict=HotfixVerdict.DEPLOYED,
-                checks=tuple(c.id for c in checks if c.kind != "checklist"),
+    return judged(
+        Bundle(
+            verdict=Verdict.VERIFIED,
+            generated_at=at("2025-11-26T12:00:00"),
+            hotfixes=(
+                HotfixResult(
+                    id="cart-total",
+                    title="Cart total rounding",
+                    verdict=HotfixVerdict.DEPLOYED,
+                    checks=tuple(c.id for c in checks if c.kind != "checklist"),
+                ),
             ),
-        ),
-        checks=checks,
-        evidence=Evidence(
-            collected_at=at("2025-11-26T12:00:00"),
-            image=image,
-            service=service,
-            logs=logs,
-            code=None,
-        ),
-        spec=spec,
-        tool_version="0.1.0",
+            checks=checks,
+            evidence=Evidence(
+                collected_at=at("2025-11-26T12:00:00"),
+                image=image,
+                service=service,
+                logs=logs,
+                code=None,
+            ),
+            spec=spec,
+            tool_version="0.1.0",
+        )
     )
 
 
@@ -524,28 +545,30 @@ def make_inconclusive() -> Bundle:
     service = _service("2025-11-25T22:01:10").model_copy(
         update={"tasks": (), "tasks_error": tasks_denied}
     )
-    return Bundle(
-        verdict=Verdict.INCONCLUSIVE,
-        generated_at=at("2025-11-26T10:50:00"),
-        hotfixes=tuple(
-            HotfixResult(id=fix.id, title=fix.display_title, verdict=HotfixVerdict.INCONCLUSIVE)
-            for fix in spec.hotfix
-        ),
-        checks=checks,
-        evidence=Evidence(
-            collected_at=at("2025-11-26T10:50:00"),
-            image=ImageEvidence(repository=REPO, tag="latest", error=denied),
-            service=service,
-            logs=LogsEvidence(
-                source="cloudwatch",
-                group=GROUP,
-                since=at("2025-11-26T09:00:00"),
-                until=at("2025-11-26T10:50:00"),
-                error=timeout,
+    return judged(
+        Bundle(
+            verdict=Verdict.INCONCLUSIVE,
+            generated_at=at("2025-11-26T10:50:00"),
+            hotfixes=tuple(
+                HotfixResult(id=fix.id, title=fix.display_title, verdict=HotfixVerdict.INCONCLUSIVE)
+                for fix in spec.hotfix
             ),
-            code=CodeEvidence(root=".", error=git_missing),
-        ),
-        spec=spec,
+            checks=checks,
+            evidence=Evidence(
+                collected_at=at("2025-11-26T10:50:00"),
+                image=ImageEvidence(repository=REPO, tag="latest", error=denied),
+                service=service,
+                logs=LogsEvidence(
+                    source="cloudwatch",
+                    group=GROUP,
+                    since=at("2025-11-26T09:00:00"),
+                    until=at("2025-11-26T10:50:00"),
+                    error=timeout,
+                ),
+                code=CodeEvidence(root=".", error=git_missing),
+            ),
+            spec=spec,
+        )
     )
 
 
