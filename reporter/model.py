@@ -92,6 +92,11 @@ class TaskEvidence(Frozen):
     started_at: datetime | None = None
     created_at: datetime | None = None
     containers: tuple[ContainerEvidence, ...] = ()
+    group: str | None = None
+    """The task's group: ``service:<name>`` for a service's tasks (``family:<name>`` for a
+    standalone task)."""
+    started_by: str | None = None
+    """Who started it: for a service's task, the id of its deployment (``ecs-svc/...``)."""
 
 
 class DeploymentEvidence(Frozen):
@@ -133,15 +138,21 @@ class ServiceEvidence(Frozen):
     tasks: tuple[TaskEvidence, ...] = ()
     """The service's RUNNING tasks."""
     error: EvidenceError | None = None
-    """DescribeServices could not be called."""
+    """DescribeServices could not be called, or answered a malformed field
+    (``MalformedResponse: <field>``: that field is unset, the rest is kept)."""
     tasks_error: EvidenceError | None = None
-    """ListTasks or DescribeTasks could not be called: ``tasks`` is incomplete."""
+    """ListTasks or DescribeTasks could not be called, answered a malformed field, a
+    failure other than ``MISSING``, or paging did not end: ``tasks`` may be incomplete."""
     listed_tasks: tuple[str, ...] = ()
     """Every task ARN ListTasks returned (``desiredStatus=RUNNING``, every page), sorted."""
     task_failures: tuple[TaskFailure, ...] = ()
     """DescribeTasks ``failures`` entries (``MISSING`` included): tasks listed, not described."""
     undescribed: tuple[str, ...] = ()
     """Task ARNs ListTasks returned that DescribeTasks neither described nor named a failure for."""
+    other_tasks: tuple[str, ...] = ()
+    """Task ARNs ListTasks returned whose ``group`` names another service or a family: not
+    this service's tasks, so not in ``tasks`` (AWS never lists them for ``serviceName``;
+    an emulator that ignores that filter, like moto, does)."""
 
 
 # --------------------------------------------------------------------------- logs

@@ -13,12 +13,12 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ConnectTimeoutError
-from botocore.stub import Stubber
 from moto.ecs.models import ecs_backends
 
 from reporter.collect.aws import AwsClients, make_clients
 from reporter.collect.ecs import (
     Boto3Ecs,
+    TaskAccount,
     collect_service,
     collect_tasks,
     parse_container,
@@ -26,7 +26,7 @@ from reporter.collect.ecs import (
     parse_tasks,
     pinned_digest,
 )
-from reporter.model import ContainerEvidence
+from reporter.model import ContainerEvidence, TaskFailure
 from reporter.spec import ServiceSection
 from tests.collect.helpers import aws_response, client_error, recorded, unreachable_options
 from tests.conftest import ACCOUNT, REGION
@@ -97,15 +97,15 @@ class FakeEcs:
             raise self.describe_services_error
         return aws_response("ecs", "DescribeServices", self.service)
 
-    def list_task_pages(self, cluster: str, service: str) -> Iterator[Mapping[str, Any]]:
-        for number, page in enumerate(self.pages):
-            if self.list_error_after is not None and number >= self.list_error_after:
-                raise client_error("ThrottlingException", "Rate exceeded", "ListTasks")
-            self.listed += 1
-            body: dict[str, Any] = {"taskArns": list(page)}
-            if number + 1 < len(self.pages):
-                body["nextToken"] = f"token-{number + 1}"
-            yield aws_response("ecs", "ListTasks", body)
+    def list_tasks(self, cluster: str, service: str, token: str | None) -> Mapping[str, Any]:
+        number = 0 if token is None else int(token.removeprefix("token-"))
+        if self.list_error_after is not None and number >= self.list_error_after:
+            raise client_error("ThrottlingException", "Rate exceeded", "ListTasks")
+        self.listed += 1
+        body: dict[str, Any] = {"taskArns": list(self.pages[number]) if self.pages else []}
+        if number + 1 < len(self.pages):
+            body["nextToken"] = f"token-{number + 1}"
+        return aws_response("ecs", "ListTasks", body)
 
     def describe_tasks(self, cluster: str, arns: Sequence[str]) -> Mapping[str, Any]:
         with self._lock:
@@ -161,6 +161,7 @@ def start_service(aws: AwsClients, tasks: int, image: str = f"{REPO_URI}:latest"
             count=min(10, tasks - len(arns)),
             launchType="FARGATE",
             startedBy="ecs-svc/1234567890123456789",
+            group=f"service:{SERVICE}",
         )
         arns.extend(t["taskArn"] for t in started["tasks"])
     return arns
@@ -294,29 +295,6 @@ def test_unreachable_ecs_is_an_error_not_an_exception() -> None:
     assert service.error.code == "ConnectionError"
 
 
-def test_list_task_pages_follows_next_token() -> None:
-    """moto answers ListTasks in one page whatever maxResults says: botocore's Stubber plays AWS."""
-    client = boto3.client(
-        "ecs", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    expected = {"cluster": CLUSTER, "serviceName": SERVICE, "desiredStatus": "RUNNING"}
-    with Stubber(client) as stub:
-        stub.add_response("list_tasks", {"taskArns": [task_arn(1)], "nextToken": "t1"}, expected)
-        stub.add_response(
-            "list_tasks",
-            {"taskArns": [task_arn(2)], "nextToken": "t2"},
-            {**expected, "nextToken": "t1"},
-        )
-        stub.add_response(
-            "list_tasks", {"taskArns": [task_arn(3)]}, {**expected, "nextToken": "t2"}
-        )
-
-        pages = list(Boto3Ecs(client).list_task_pages(CLUSTER, SERVICE))
-
-        stub.assert_no_pending_responses()
-    assert [p["taskArns"] for p in pages] == [[task_arn(1)], [task_arn(2)], [task_arn(3)]]
-
-
 def test_boto3_describe_tasks_refuses_more_than_100_arns() -> None:
     client = boto3.client(
         "ecs", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
@@ -427,7 +405,7 @@ def test_missing_service_lists_no_tasks() -> None:
 def test_no_running_task_is_an_empty_list() -> None:
     api = FakeEcs(pages=[[]])
 
-    assert collect_tasks(api, CLUSTER, SERVICE) == ((), None)
+    assert collect_tasks(api, CLUSTER, SERVICE) == TaskAccount()
     assert api.chunks == []
 
 
@@ -545,10 +523,18 @@ def test_rollout_reason_is_one_visible_line() -> None:
 def test_parse_recorded_describe_tasks() -> None:
     response = aws_response("ecs", "DescribeTasks", recorded("ecs_describe_tasks.json"))
 
-    tasks, error = parse_tasks(response)
+    described = parse_tasks(response)
 
-    assert error is None  # the MISSING failure is a task that stopped in between
-    running, pending = tasks
+    assert described.error is None  # the MISSING failure is a task that stopped in between
+    assert described.failures == (
+        TaskFailure(
+            arn="arn:aws:ecs:us-east-1:012345678910:task/prod-cluster/cccc3333cccc3333cccc3333cccc3333",
+            reason="MISSING",
+        ),
+    )
+    running, pending = described.tasks
+    assert running.group == "service:backend-service"
+    assert running.started_by == "ecs-svc/9876543210987654321"
     assert running.arn.endswith("/bbbb2222bbbb2222bbbb2222bbbb2222")
     assert (
         running.task_definition == "arn:aws:ecs:us-east-1:012345678910:task-definition/backend:41"
@@ -577,25 +563,29 @@ def test_other_describe_tasks_failures_are_errors() -> None:
     body = recorded("ecs_describe_tasks.json")
     body["failures"] = [{"arn": task_arn(9), "reason": "ACCESS_DENIED", "detail": "denied"}]
 
-    tasks, error = parse_tasks(aws_response("ecs", "DescribeTasks", body))
+    described = parse_tasks(aws_response("ecs", "DescribeTasks", body))
+    error = described.error
 
-    assert len(tasks) == 2
+    assert len(described.tasks) == 2
+    assert described.failures == (
+        TaskFailure(arn=task_arn(9), reason="ACCESS_DENIED", detail="denied"),
+    )
     assert error is not None
     assert (error.operation, error.code) == ("ecs:DescribeTasks", "ACCESS_DENIED")
     assert error.message == f"{task_arn(9)}: denied"
 
 
 def test_describe_tasks_without_tasks_or_arn_is_a_missing_field() -> None:
-    _, no_tasks = parse_tasks(aws_response("ecs", "DescribeTasks", {"failures": []}))
+    no_tasks = parse_tasks(aws_response("ecs", "DescribeTasks", {"failures": []})).error
     body = recorded("ecs_describe_tasks.json")
     del body["tasks"][1]["taskArn"]
-    tasks, no_arn = parse_tasks(aws_response("ecs", "DescribeTasks", body))
+    described = parse_tasks(aws_response("ecs", "DescribeTasks", body))
 
     assert no_tasks is not None
     assert no_tasks.code == "MissingField"
-    assert no_arn is not None
-    assert no_arn.code == "MissingField"
-    assert len(tasks) == 1
+    assert described.error is not None
+    assert described.error.code == "MissingField"
+    assert len(described.tasks) == 1
 
 
 def test_image_digest_wins_over_the_pinned_reference() -> None:
