@@ -71,3 +71,16 @@ def unreachable_options(region: str) -> AwsOptions:
         connect_timeout=1,
         read_timeout=1,
     )
+
+
+def replay_options(url: str) -> AwsOptions:
+    """Options for a :class:`~tests.faults.replay.Replay` server: one attempt, short timeouts."""
+    return AwsOptions(
+        region="us-east-1",
+        endpoint_url=url,
+        access_key_id="testing",
+        secret_access_key="testing",
+        max_attempts=1,
+        connect_timeout=2,
+        read_timeout=5,
+    )
