@@ -989,10 +989,10 @@ def test_a_key_given_twice_is_ambiguous(replayed: Replayed) -> None:
     assert service.tasks_error is not None
     assert service.tasks_error.code == "MalformedResponse: tasks[0].startedAt"
     assert "given 2 times" in service.tasks_error.message
-    started = {t.arn.rsplit("/", 1)[1][:4]: t.started_at for t in service.tasks}
-    assert started["dddd"] is None  # the task whose startedAt was given twice
-    assert started["bbbb"] is not None
-    assert started["eeee"] is not None
+    starts = {t.arn.rsplit("/", 1)[1][:4]: t.started_at for t in service.tasks}
+    assert starts["dddd"] is None  # the task whose startedAt was given twice
+    assert starts["bbbb"] is not None
+    assert starts["eeee"] is not None
 
 
 @pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b"[1, 2]", b'{"tasks": [1'])
