@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
@@ -161,9 +161,20 @@ MALFORMED_KEY = "ReporterMalformed"
 the parsed fields (botocore merges it into the parsed response; AWS names no field so)."""
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-"""The times an AWS answer can hold: ECR and ECS date from 2014-2015; anything outside
-``[EARLIEST, LATEST)`` (a timestamp of 0, of 1e20) is not a time AWS wrote."""
+"""No AWS answer holds an earlier time (ECS and ECR date from 2014-2015): 0 is not a time."""
+CLOCK_SKEW = timedelta(days=1)
+"""How far past the moment it is read a time in an answer may lie (clocks disagree); a
+time later than that (1e20, 2038) is not a time AWS wrote, and would let a push time or a
+task start pass a comparison it should not."""
+
+
+def latest() -> datetime:
+    """The latest time an answer read now can hold: the wall clock (not ``--now``, which
+    may replay the past) plus :data:`CLOCK_SKEW`."""
+    return datetime.now(UTC) + CLOCK_SKEW
+
+
+PLAUSIBLE = "a time between 2000 and now"
 
 _INT_RANGE = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 """Ranges of the API's ``Integer`` and ``Long`` shapes."""
@@ -262,7 +273,7 @@ def check_body(shape: Shape | None, body: bytes) -> tuple[bytes, tuple[Malformed
     Checked: a structure is an object, a list an array, a map an object; a string is a
     string, a boolean a boolean; an integer or long is a whole number in the shape's range;
     a double is a finite number; a timestamp is a number of epoch seconds (an ISO 8601
-    text where the shape says so) within ``[EARLIEST, LATEST)``; a key given twice in one
+    text where the shape says so) from :data:`EARLIEST` to :func:`latest`; a key given twice in one
     object is ambiguous. A wrong field is removed (a wrong list element is left out), so
     the evidence built from the rest never holds it. ``body`` comes back unchanged when
     nothing is wrong.
@@ -395,8 +406,8 @@ def _scalar_problem(value: Any, shape: Shape) -> str | None:
 def _timestamp_problem(value: Any, shape: Shape) -> str | None:
     text_format = shape.serialization.get("timestampFormat") in ("iso8601", "rfc822")
     if _is_number(value):
-        if not math.isfinite(value) or not EARLIEST.timestamp() <= value < LATEST.timestamp():
-            return f"{_excerpt(repr(value))} is not a time between 2000 and 2100"
+        if not math.isfinite(value) or not EARLIEST.timestamp() <= value < latest().timestamp():
+            return f"{_excerpt(repr(value))} is not {PLAUSIBLE}"
         return None
     if text_format and isinstance(value, str):
         return None if in_range(_iso(value)) else f"{_excerpt(repr(value))} is not a time"
@@ -412,10 +423,10 @@ def _iso(text: str) -> datetime | None:
 
 
 def in_range(moment: datetime | None) -> bool:
-    """Whether ``moment`` is an aware time in ``[EARLIEST, LATEST)``."""
+    """Whether ``moment`` is an aware time from :data:`EARLIEST` to :func:`latest`."""
     if moment is None or moment.tzinfo is None:
         return False
-    return EARLIEST <= moment < LATEST
+    return EARLIEST <= moment < latest()
 
 
 def _is_number(value: Any) -> bool:
@@ -461,7 +472,7 @@ class FieldProblems:
         self.items.append(Malformed(field, problem))
 
     def time(self, value: object, field: str) -> datetime | None:
-        """An aware UTC time in ``[EARLIEST, LATEST)``.
+        """An aware UTC time from :data:`EARLIEST` to :func:`latest`.
 
         botocore hands over datetimes (zoned in local time); a recorded answer holds epoch
         seconds or ISO 8601 text with a zone. Anything else is a problem.
@@ -472,12 +483,12 @@ class FieldProblems:
         if isinstance(value, datetime):
             moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            if math.isfinite(value) and EARLIEST.timestamp() <= value < LATEST.timestamp():
+            if math.isfinite(value) and EARLIEST.timestamp() <= value < latest().timestamp():
                 moment = datetime.fromtimestamp(value, UTC)
         elif isinstance(value, str):
             moment = _iso(value)
         if not in_range(moment):
-            self.add(field, f"{_excerpt(repr(value))} is not a time between 2000 and 2100")
+            self.add(field, f"{_excerpt(repr(value))} is not {PLAUSIBLE}")
             return None
         assert moment is not None
         return moment.astimezone(UTC)

@@ -153,9 +153,9 @@ def parse_timestamp(value: object) -> datetime | None:
     """An AWS time as an aware UTC datetime, or None when absent or not a plausible time.
 
     boto3 gives ``datetime`` objects (zoned in local time); recorded JSON holds epoch
-    seconds or ISO 8601 text. A naive datetime is taken as UTC. A time outside
-    ``[EARLIEST, LATEST)`` or a value of another type is None (parsers that must say why
-    use :meth:`FieldProblems.time`).
+    seconds or ISO 8601 text. A naive datetime is taken as UTC. A time before 2000 or
+    after now (:func:`~reporter.collect.aws.latest`), or a value of another type, is None
+    (parsers that must say why use :meth:`FieldProblems.time`).
     """
     return FieldProblems().time(value, "")
 

@@ -39,7 +39,7 @@ What ends up in :class:`~reporter.model.ServiceEvidence`:
   malformed field in their answers, or paging that does not end is ``tasks_error`` (the
   service facts are kept, ``tasks`` is then incomplete).
 - Malformed answers: a field of the wrong type or out of range (a time outside
-  2000-2100, a count below 0, a digest that is not ``sha256:<64 hex>``...) is an error
+  2000 to now, a count below 0, a digest that is not ``sha256:<64 hex>``...) is an error
   ``MalformedResponse: <field>``; the field is left unset and the rest is kept.
 - Paging ends: a page token seen before (on any page), or more than
   :data:`MAX_LIST_PAGES` pages, stops ListTasks with ``tasks_error``

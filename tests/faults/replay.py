@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,14 +45,15 @@ Script = Callable[[dict[str, Any]], Body]
 """Answers one request, given its JSON body."""
 
 
-def pages(bodies: Sequence[Mapping[str, Any]]) -> Script:
+def pages(bodies: Sequence[Body]) -> Script:
     """A paged answer: the first request gets ``bodies[0]``; a request whose ``nextToken``
     is the ``nextToken`` of ``bodies[k]`` gets ``bodies[k + 1]``; an unknown token is an
-    ``InvalidParameterException``, as AWS answers it."""
-    following: dict[str, Mapping[str, Any]] = {}
+    ``InvalidParameterException``, as AWS answers it. A body given as bytes is read as
+    JSON for its token (none when it is not a JSON object)."""
+    following: dict[str, Body] = {}
     for page, after in itertools.pairwise(bodies):
-        token = page.get("nextToken")
-        if isinstance(token, str):
+        token = _token(page)
+        if token is not None:
             following.setdefault(token, after)
 
     def answer(request: dict[str, Any]) -> Body:
@@ -63,6 +65,17 @@ def pages(bodies: Sequence[Mapping[str, Any]]) -> Script:
         return AwsError("InvalidParameterException", "Invalid nextToken.")
 
     return answer
+
+
+def _token(body: Body) -> str | None:
+    """The ``nextToken`` a page names, if it is text."""
+    if isinstance(body, bytes):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return None
+    token = body.get("nextToken") if isinstance(body, Mapping) else None
+    return token if isinstance(token, str) else None
 
 
 class Replay:
@@ -157,6 +170,9 @@ def replay_server(with_moto: bool = False) -> Iterator[tuple[str, Replay]]:
         fallback = DomainDispatcherApplication(create_backend_app)
         handler = MotoRequestHandler
     replay = Replay(fallback)
+    logger = logging.getLogger("werkzeug")  # one line per request otherwise
+    level = logger.level
+    logger.setLevel(logging.ERROR)
     server: BaseWSGIServer = make_server(
         "127.0.0.1", 0, replay, threaded=True, request_handler=handler
     )
@@ -169,3 +185,4 @@ def replay_server(with_moto: bool = False) -> Iterator[tuple[str, Replay]]:
         server.shutdown()
         thread.join()
         server.server_close()
+        logger.setLevel(level)
