@@ -235,11 +235,12 @@ def parsed(call: Callable[[], T]) -> T:
 def check_responses(client: BaseClient, operations: Iterable[str]) -> None:
     """Check every answer of ``operations`` against the API's shapes before botocore parses it.
 
-    Registered on ``client``'s ``before-parse`` event (idempotent). For each successful
-    JSON answer, every field the API's output shape describes is checked (:func:`check_body`);
-    a field of the wrong type or out of range is removed from the answer, so that botocore
-    parses the rest, and reported under :data:`MALFORMED_KEY` of the parsed response (read
-    it with :func:`malformed`). Fields the shape does not describe are left alone.
+    Registered on ``client``'s ``before-parse`` event (botocore 1.36 and later; idempotent).
+    For each successful JSON answer, every field the API's output shape describes is
+    checked (:func:`check_body`); a field of the wrong type or out of range is removed from
+    the answer, so that botocore parses the rest, and reported under :data:`MALFORMED_KEY`
+    of the parsed response (read it with :func:`malformed`). Fields the shape does not
+    describe are left alone.
     """
     service = client.meta.service_model.service_id.hyphenize()
     for operation in operations:
@@ -259,7 +260,9 @@ def _before_parse(
     status = response_dict.get("status_code")
     if not isinstance(status, int) or status >= 300:
         return  # errors are parsed as errors
-    if operation_model.service_model.resolved_protocol != "json":
+    model = operation_model.service_model
+    protocol = getattr(model, "resolved_protocol", None) or model.protocol  # newer botocore
+    if protocol != "json":
         return  # the shapes below are checked as JSON; other protocols rely on parsed()
     body, problems = check_body(operation_model.output_shape, response_dict.get("body") or b"")
     if problems:
