@@ -99,6 +99,11 @@ class TaskEvidence(Frozen):
     started_at: datetime | None = None
     created_at: datetime | None = None
     containers: tuple[ContainerEvidence, ...] = ()
+    group: Id | None = None
+    """The task's group: ``service:<name>`` for a service's tasks (``family:<name>`` for a
+    standalone task)."""
+    started_by: Id | None = None
+    """Who started it: for a service's task, the id of its deployment (``ecs-svc/...``)."""
 
 
 class DeploymentEvidence(Frozen):
@@ -140,15 +145,21 @@ class ServiceEvidence(Frozen):
     tasks: tuple[TaskEvidence, ...] = ()
     """The service's RUNNING tasks."""
     error: EvidenceError | None = None
-    """DescribeServices could not be called."""
+    """DescribeServices could not be called, or answered a malformed field
+    (``MalformedResponse: <field>``: that field is unset, the rest is kept)."""
     tasks_error: EvidenceError | None = None
-    """ListTasks or DescribeTasks could not be called: ``tasks`` is incomplete."""
+    """ListTasks or DescribeTasks could not be called, answered a malformed field, a
+    failure other than ``MISSING``, or paging did not end: ``tasks`` may be incomplete."""
     listed_tasks: Ids = ()
     """Every task ARN ListTasks returned (``desiredStatus=RUNNING``, every page), sorted."""
     task_failures: tuple[TaskFailure, ...] = ()
     """DescribeTasks ``failures`` entries (``MISSING`` included): tasks listed, not described."""
     undescribed: Ids = ()
     """Task ARNs ListTasks returned that DescribeTasks neither described nor named a failure for."""
+    other_tasks: Ids = ()
+    """Task ARNs ListTasks returned whose ``group`` names another service or a family: not
+    this service's tasks, so not in ``tasks`` (AWS never lists them for ``serviceName``;
+    an emulator that ignores that filter, like moto, does)."""
 
 
 # --------------------------------------------------------------------------- logs

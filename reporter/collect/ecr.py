@@ -12,13 +12,22 @@ exist is ``found=False`` with a ``not_found_reason``; any other failure is an ``
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from reporter.collect.aws import AWS_ERRORS, aws_error, missing_field
+from reporter.collect.aws import (
+    AWS_ERRORS,
+    FieldProblems,
+    aws_error,
+    check_responses,
+    missing_field,
+    parsed,
+)
+from reporter.errors import Cancelled
 from reporter.model import ImageEvidence
 from reporter.spec import ImageSection
 
@@ -42,24 +51,46 @@ class EcrApi(Protocol):
 
 
 class Boto3Ecr:
-    """:class:`EcrApi` over a boto3 ECR client."""
+    """:class:`EcrApi` over a boto3 ECR client.
+
+    The client's DescribeImages answers are checked against the API's shapes before
+    botocore parses them (:func:`~reporter.collect.aws.check_responses`), and a failure of
+    botocore's parsing is an :class:`~reporter.collect.aws.UnparsableResponse`.
+    """
 
     def __init__(self, client: ECRClient) -> None:
         self._client = client
+        check_responses(client, ("DescribeImages",))
 
     def describe_images(
         self, repository: str, tag: str, registry_id: str | None
     ) -> Mapping[str, Any]:
         """``ecr:DescribeImages`` for ``repository:tag`` (in ``registry_id`` when given)."""
         if registry_id:
-            return self._client.describe_images(
-                registryId=registry_id, repositoryName=repository, imageIds=[{"imageTag": tag}]
+            return parsed(
+                lambda: self._client.describe_images(
+                    registryId=registry_id,
+                    repositoryName=repository,
+                    imageIds=[{"imageTag": tag}],
+                )
             )
-        return self._client.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])
+        return parsed(
+            lambda: self._client.describe_images(
+                repositoryName=repository, imageIds=[{"imageTag": tag}]
+            )
+        )
 
 
-def collect_image(api: EcrApi, section: ImageSection) -> ImageEvidence:
-    """Ask the registry about ``section.repository:section.tag``; never raises for AWS failures."""
+def collect_image(
+    api: EcrApi, section: ImageSection, *, cancel: threading.Event | None = None
+) -> ImageEvidence:
+    """Ask the registry about ``section.repository:section.tag``; never raises for AWS failures.
+
+    Raises :class:`~reporter.errors.Cancelled` when ``cancel`` is set before the call (the
+    call itself, once sent, ends within the client's read timeout).
+    """
+    if cancel is not None and cancel.is_set():
+        raise Cancelled
     try:
         response = api.describe_images(section.repository, section.tag, section.registry_id)
     except ClientError as exc:
@@ -79,51 +110,64 @@ def parse_image(response: Mapping[str, Any], section: ImageSection) -> ImageEvid
     error (``MissingField``): without a digest nothing can be compared. An empty
     ``imageDetails`` means the registry holds no image for the tag. A missing
     ``imagePushedAt`` leaves ``pushed_at`` unset (the checks then say ``unknown``).
+
+    A malformed field (of the wrong type, a time out of range, a digest that is not
+    ``sha256:<64 hex>``, a negative size) is an error ``MalformedResponse: <field>``; that
+    field is left unset and every well-formed fact is kept, so only the checks that need
+    the field are ``unknown`` because of it.
     """
+    problems = FieldProblems(response)
     details = response.get("imageDetails")
-    if not isinstance(details, Sequence) or isinstance(details, str):
-        return _base(section, error=missing_field(OPERATION, "imageDetails"))
-    images = [d for d in details if isinstance(d, Mapping)]
+    if not isinstance(details, list | tuple):
+        no_details = problems.error(OPERATION) or missing_field(OPERATION, "imageDetails")
+        return _base(section, error=no_details)
+    images = [(i, d) for i, d in enumerate(details) if isinstance(d, Mapping)]
     if not images:
+        if problems.items:  # the registry answered, but not with anything readable
+            return _base(section, error=problems.error(OPERATION))
         return _not_found(section, "ImageNotFoundException")
-    detail = _pick(images, section.tag)
-    digest = detail.get("imageDigest")
+    index, detail = _pick(images, section.tag)
+    where = f"imageDetails[{index}]"
+    tags = detail.get("imageTags")
     facts: dict[str, Any] = {
-        "registry_id": _str(detail.get("registryId")) or section.registry_id,
-        "tags": tuple(sorted(str(t) for t in detail.get("imageTags") or ())),
-        "pushed_at": parse_timestamp(detail.get("imagePushedAt")),
-        "size_bytes": _int(detail.get("imageSizeInBytes")),
-        "media_type": _str(detail.get("imageManifestMediaType")),
+        "registry_id": problems.text(detail.get("registryId"), f"{where}.registryId")
+        or section.registry_id,
+        "tags": tuple(sorted(t for t in tags if isinstance(t, str)))
+        if isinstance(tags, list | tuple)
+        else (),
+        "pushed_at": problems.time(detail.get("imagePushedAt"), f"{where}.imagePushedAt"),
+        "size_bytes": problems.count(detail.get("imageSizeInBytes"), f"{where}.imageSizeInBytes"),
+        "media_type": problems.text(
+            detail.get("imageManifestMediaType"), f"{where}.imageManifestMediaType"
+        ),
     }
-    if not isinstance(digest, str) or not digest:
-        return _base(section, error=missing_field(OPERATION, "imageDetails[].imageDigest"), **facts)
-    return _base(section, found=True, digest=digest, **facts)
+    digest = problems.digest(detail.get("imageDigest"), f"{where}.imageDigest")
+    error = problems.error(OPERATION)
+    if digest is None:
+        no_digest = error or missing_field(OPERATION, "imageDetails[].imageDigest")
+        return _base(section, error=no_digest, **facts)
+    return _base(section, found=True, digest=digest, error=error, **facts)
 
 
 def parse_timestamp(value: object) -> datetime | None:
-    """An AWS timestamp as an aware UTC datetime.
+    """An AWS time as an aware UTC datetime, or None when absent or not a plausible time.
 
     boto3 gives ``datetime`` objects (zoned in local time); recorded JSON holds epoch
-    seconds or ISO 8601 text. A naive datetime is taken as UTC. Anything else is None.
+    seconds or ISO 8601 text. A naive datetime is taken as UTC. A time before 2000 or
+    after now (:func:`~reporter.collect.aws.latest`), or a value of another type, is None
+    (parsers that must say why use :meth:`FieldProblems.time`).
     """
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
-        except ValueError:
-            return None
-        return parse_timestamp(parsed)
-    return None
+    return FieldProblems().time(value, "")
 
 
-def _pick(images: Sequence[Mapping[str, Any]], tag: str) -> Mapping[str, Any]:
-    """The image that carries ``tag`` (the first one if none says so)."""
-    for image in images:
-        if tag in (image.get("imageTags") or ()):
-            return image
+def _pick(
+    images: Sequence[tuple[int, Mapping[str, Any]]], tag: str
+) -> tuple[int, Mapping[str, Any]]:
+    """The image that carries ``tag`` (the first one if none says so), with its index."""
+    for index, image in images:
+        tags = image.get("imageTags")
+        if isinstance(tags, list | tuple) and tag in tags:
+            return index, image
     return images[0]
 
 
@@ -139,11 +183,3 @@ def _not_found(section: ImageSection, code: str) -> ImageEvidence:
 def _base(section: ImageSection, **facts: Any) -> ImageEvidence:
     facts.setdefault("registry_id", section.registry_id)
     return ImageEvidence(repository=section.repository, tag=section.tag, **facts)
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -12,19 +12,28 @@ import botocore.session
 from botocore.exceptions import ClientError
 from botocore.parsers import create_parser
 
-from reporter.collect.aws import AwsOptions
+from reporter.collect.aws import MALFORMED_KEY, AwsOptions, check_body
 
 DATA = Path(__file__).parent / "data"
 
 
-def aws_response(service: str, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    """``body`` (the JSON on the wire) parsed by botocore: exactly what boto3 would return."""
+def aws_response(service: str, operation: str, body: Mapping[str, Any] | bytes) -> dict[str, Any]:
+    """``body`` (the JSON on the wire) as a seam hands it over: exactly what boto3 returns.
+
+    The answer goes the way it goes in a client of a collector's seam: checked against the
+    API's shapes (:func:`~reporter.collect.aws.check_body`, what the seam's ``before-parse``
+    hook runs), then parsed by botocore, with the problems found under ``MALFORMED_KEY``.
+    """
     model = botocore.session.get_session().get_service_model(service)
     parser = create_parser(model.metadata["protocol"])
-    raw = {"body": json.dumps(body).encode(), "headers": {}, "status_code": 200}
     shape = model.operation_model(operation).output_shape
     assert shape is not None
+    wire = body if isinstance(body, bytes) else json.dumps(body).encode()
+    checked, problems = check_body(shape, wire)
+    raw = {"body": checked, "headers": {}, "status_code": 200}
     parsed: dict[str, Any] = parser.parse(raw, shape)
+    if problems:
+        parsed[MALFORMED_KEY] = problems
     return parsed
 
 
@@ -61,4 +70,17 @@ def unreachable_options(region: str) -> AwsOptions:
         max_attempts=1,
         connect_timeout=1,
         read_timeout=1,
+    )
+
+
+def replay_options(url: str) -> AwsOptions:
+    """Options for a :class:`~tests.faults.replay.Replay` server: one attempt, short timeouts."""
+    return AwsOptions(
+        region="us-east-1",
+        endpoint_url=url,
+        access_key_id="testing",
+        secret_access_key="testing",
+        max_attempts=1,
+        connect_timeout=2,
+        read_timeout=5,
     )

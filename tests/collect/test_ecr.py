@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -13,9 +14,17 @@ from moto.ecr.models import ecr_backends
 
 from reporter.collect.aws import AwsClients, make_clients
 from reporter.collect.ecr import Boto3Ecr, collect_image, parse_image, parse_timestamp
+from reporter.errors import Cancelled
 from reporter.spec import ImageSection
-from tests.collect.helpers import aws_response, client_error, recorded, unreachable_options
+from tests.collect.helpers import (
+    aws_response,
+    client_error,
+    recorded,
+    replay_options,
+    unreachable_options,
+)
 from tests.conftest import ACCOUNT, REGION
+from tests.faults.replay import Replay, replay_server
 
 REPO = "backend"
 MEDIA_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
@@ -302,8 +311,14 @@ def test_other_failures_are_errors(error: Exception, code: str) -> None:
         ("2025-11-26T08:30:00Z", PUSHED),
         ("2025-11-26T03:30:00-05:00", PUSHED),
         ("yesterday", None),
+        ("2025-11-26T08:30:00", None),  # no zone: not a time AWS writes
         (None, None),
         (True, None),
+        (0, None),
+        (1e20, None),
+        (2**31, None),
+        (float("nan"), None),
+        (datetime(1970, 1, 1, tzinfo=UTC), None),
     ],
 )
 def test_parse_timestamp(value: object, expected: datetime | None) -> None:
@@ -312,3 +327,136 @@ def test_parse_timestamp(value: object, expected: datetime | None) -> None:
     assert parsed == expected
     if parsed is not None:
         assert parsed.tzinfo == UTC
+
+
+# --------------------------------------------------------------------------- malformed, over HTTP
+
+REC_SECTION = ImageSection(repository="content-marketing-swarm-backend", tag="latest")
+REC_DIGEST = "sha256:4a1c6567c38904384ebc64e35b7eeddd8451110c299e3368d2210066487d97e5"
+
+
+@pytest.fixture(scope="module")
+def replay_endpoint() -> Iterator[tuple[str, Replay]]:
+    with replay_server() as served:
+        yield served
+
+
+@pytest.fixture
+def replayed(replay_endpoint: tuple[str, Replay]) -> Iterator[tuple[Replay, Boto3Ecr]]:
+    url, replay = replay_endpoint
+    replay.clear()
+    yield replay, Boto3Ecr(make_clients(replay_options(url)).ecr)
+    replay.clear()
+
+
+def detail_with(field: str, value: Any) -> dict[str, Any]:
+    body = recorded("ecr_describe_images.json")
+    body["imageDetails"][0][field] = value
+    return body
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (1e20, "1e+20 is not a time between 2000 and now"),
+        (-1e12, "-1000000000000.0 is not a time between 2000 and now"),
+        (0, "0 is not a time between 2000 and now"),
+        (2**31, "2147483648 is not a time between 2000 and now"),  # 2038: after the read
+        ("2025-11-26T08:30:00Z", "expected a time (epoch seconds), got the text"),
+        (True, "expected a time (epoch seconds), got true"),
+        ([1764145800], "expected a time (epoch seconds), got a list"),
+    ],
+)
+def test_a_malformed_push_time_is_unknown_and_the_digest_kept(
+    replayed: tuple[Replay, Boto3Ecr], value: Any, problem: str
+) -> None:
+    replay, api = replayed
+    replay.answer("DescribeImages", detail_with("imagePushedAt", value))
+
+    image = collect_image(api, REC_SECTION)
+
+    assert image.error is not None
+    assert image.error.operation == "ecr:DescribeImages"
+    assert image.error.code == "MalformedResponse: imageDetails[0].imagePushedAt"
+    assert problem in image.error.message
+    assert image.pushed_at is None
+    assert (image.found, image.digest, image.size_bytes) == (True, REC_DIGEST, 48318255)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("imageDigest", "sha256:xyz"),
+        ("imageDigest", "sha256:" + "A" * 64),
+        ("imageDigest", "md5:" + "a" * 32),
+        ("imageDigest", 42),
+        ("imageDigest", ""),
+    ],
+)
+def test_a_digest_that_is_not_one_is_malformed(
+    replayed: tuple[Replay, Boto3Ecr], field: str, value: Any
+) -> None:
+    replay, api = replayed
+    replay.answer("DescribeImages", detail_with(field, value))
+
+    image = collect_image(api, REC_SECTION)
+
+    assert image.found is False
+    assert image.digest is None
+    assert image.error is not None
+    if value == "":  # an empty digest reads as none at all
+        assert image.error.code == "MissingField"
+    else:
+        assert image.error.code == "MalformedResponse: imageDetails[0].imageDigest"
+    assert image.pushed_at == PUSHED  # the rest is kept
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"imageDetails": 5}, "imageDetails"),
+        ({"imageDetails": "latest"}, "imageDetails"),
+        ({"imageDetails": [7]}, "imageDetails[0]"),
+        (detail_with("imageSizeInBytes", -1), "imageDetails[0].imageSizeInBytes"),
+        (detail_with("imageSizeInBytes", 1e30), "imageDetails[0].imageSizeInBytes"),
+        (detail_with("imageTags", "latest"), "imageDetails[0].imageTags"),
+        (b"<html>502 Bad Gateway</html>", "(body)"),
+        (b'{"imageDetails": [{"imageDigest": "sha256:', "(body)"),
+    ],
+)
+def test_malformed_answers_are_errors_naming_the_field(
+    replayed: tuple[Replay, Boto3Ecr], body: Any, field: str
+) -> None:
+    replay, api = replayed
+    replay.answer("DescribeImages", body)
+
+    image = collect_image(api, REC_SECTION)
+
+    assert image.error is not None
+    assert image.error.code == f"MalformedResponse: {field}"
+
+
+def test_cancel_before_the_call_sends_nothing(replayed: tuple[Replay, Boto3Ecr]) -> None:
+    replay, api = replayed
+    replay.answer("DescribeImages", recorded("ecr_describe_images.json"))
+    cancel = threading.Event()
+    cancel.set()
+
+    with pytest.raises(Cancelled):
+        collect_image(api, REC_SECTION, cancel=cancel)
+
+    assert replay.requests() == []
+
+
+def test_recorded_answer_over_http_is_the_recorded_parse(replayed: tuple[Replay, Boto3Ecr]) -> None:
+    replay, api = replayed
+    body = recorded("ecr_describe_images.json")
+    replay.answer("DescribeImages", body)
+
+    image = collect_image(api, REC_SECTION)
+
+    assert image == parse_image(aws_response("ecr", "DescribeImages", body), REC_SECTION)
+    assert image.error is None
+    assert replay.requests("DescribeImages") == [
+        {"repositoryName": REC_SECTION.repository, "imageIds": [{"imageTag": "latest"}]}
+    ]

@@ -7,18 +7,20 @@ import json
 import threading
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ConnectTimeoutError
-from botocore.stub import Stubber
 from moto.ecs.models import ecs_backends
 
-from reporter.collect.aws import AwsClients, make_clients
+from reporter.collect.aws import AwsClients, UnparsableResponse, aws_error, make_clients, parsed
 from reporter.collect.ecs import (
+    MAX_LIST_PAGES,
     Boto3Ecs,
+    TaskAccount,
     collect_service,
     collect_tasks,
     parse_container,
@@ -26,10 +28,18 @@ from reporter.collect.ecs import (
     parse_tasks,
     pinned_digest,
 )
-from reporter.model import ContainerEvidence
+from reporter.errors import Cancelled
+from reporter.model import ContainerEvidence, TaskFailure
 from reporter.spec import ServiceSection
-from tests.collect.helpers import aws_response, client_error, recorded, unreachable_options
+from tests.collect.helpers import (
+    aws_response,
+    client_error,
+    recorded,
+    replay_options,
+    unreachable_options,
+)
 from tests.conftest import ACCOUNT, REGION
+from tests.faults.replay import AwsError, Replay, pages, replay_server
 
 CLUSTER = "prod"
 SERVICE = "backend-service"
@@ -97,15 +107,15 @@ class FakeEcs:
             raise self.describe_services_error
         return aws_response("ecs", "DescribeServices", self.service)
 
-    def list_task_pages(self, cluster: str, service: str) -> Iterator[Mapping[str, Any]]:
-        for number, page in enumerate(self.pages):
-            if self.list_error_after is not None and number >= self.list_error_after:
-                raise client_error("ThrottlingException", "Rate exceeded", "ListTasks")
-            self.listed += 1
-            body: dict[str, Any] = {"taskArns": list(page)}
-            if number + 1 < len(self.pages):
-                body["nextToken"] = f"token-{number + 1}"
-            yield aws_response("ecs", "ListTasks", body)
+    def list_tasks(self, cluster: str, service: str, token: str | None) -> Mapping[str, Any]:
+        number = 0 if token is None else int(token.removeprefix("token-"))
+        if self.list_error_after is not None and number >= self.list_error_after:
+            raise client_error("ThrottlingException", "Rate exceeded", "ListTasks")
+        self.listed += 1
+        body: dict[str, Any] = {"taskArns": list(self.pages[number]) if self.pages else []}
+        if number + 1 < len(self.pages):
+            body["nextToken"] = f"token-{number + 1}"
+        return aws_response("ecs", "ListTasks", body)
 
     def describe_tasks(self, cluster: str, arns: Sequence[str]) -> Mapping[str, Any]:
         with self._lock:
@@ -161,6 +171,7 @@ def start_service(aws: AwsClients, tasks: int, image: str = f"{REPO_URI}:latest"
             count=min(10, tasks - len(arns)),
             launchType="FARGATE",
             startedBy="ecs-svc/1234567890123456789",
+            group=f"service:{SERVICE}",
         )
         arns.extend(t["taskArn"] for t in started["tasks"])
     return arns
@@ -294,29 +305,6 @@ def test_unreachable_ecs_is_an_error_not_an_exception() -> None:
     assert service.error.code == "ConnectionError"
 
 
-def test_list_task_pages_follows_next_token() -> None:
-    """moto answers ListTasks in one page whatever maxResults says: botocore's Stubber plays AWS."""
-    client = boto3.client(
-        "ecs", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    expected = {"cluster": CLUSTER, "serviceName": SERVICE, "desiredStatus": "RUNNING"}
-    with Stubber(client) as stub:
-        stub.add_response("list_tasks", {"taskArns": [task_arn(1)], "nextToken": "t1"}, expected)
-        stub.add_response(
-            "list_tasks",
-            {"taskArns": [task_arn(2)], "nextToken": "t2"},
-            {**expected, "nextToken": "t1"},
-        )
-        stub.add_response(
-            "list_tasks", {"taskArns": [task_arn(3)]}, {**expected, "nextToken": "t2"}
-        )
-
-        pages = list(Boto3Ecs(client).list_task_pages(CLUSTER, SERVICE))
-
-        stub.assert_no_pending_responses()
-    assert [p["taskArns"] for p in pages] == [[task_arn(1)], [task_arn(2)], [task_arn(3)]]
-
-
 def test_boto3_describe_tasks_refuses_more_than_100_arns() -> None:
     client = boto3.client(
         "ecs", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
@@ -427,7 +415,7 @@ def test_missing_service_lists_no_tasks() -> None:
 def test_no_running_task_is_an_empty_list() -> None:
     api = FakeEcs(pages=[[]])
 
-    assert collect_tasks(api, CLUSTER, SERVICE) == ((), None)
+    assert collect_tasks(api, CLUSTER, SERVICE) == TaskAccount()
     assert api.chunks == []
 
 
@@ -545,10 +533,18 @@ def test_rollout_reason_is_one_visible_line() -> None:
 def test_parse_recorded_describe_tasks() -> None:
     response = aws_response("ecs", "DescribeTasks", recorded("ecs_describe_tasks.json"))
 
-    tasks, error = parse_tasks(response)
+    described = parse_tasks(response)
 
-    assert error is None  # the MISSING failure is a task that stopped in between
-    running, pending = tasks
+    assert described.error is None  # the MISSING failure is a task that stopped in between
+    assert described.failures == (
+        TaskFailure(
+            arn="arn:aws:ecs:us-east-1:012345678910:task/prod-cluster/cccc3333cccc3333cccc3333cccc3333",
+            reason="MISSING",
+        ),
+    )
+    running, pending = described.tasks
+    assert running.group == "service:backend-service"
+    assert running.started_by == "ecs-svc/9876543210987654321"
     assert running.arn.endswith("/bbbb2222bbbb2222bbbb2222bbbb2222")
     assert (
         running.task_definition == "arn:aws:ecs:us-east-1:012345678910:task-definition/backend:41"
@@ -577,25 +573,29 @@ def test_other_describe_tasks_failures_are_errors() -> None:
     body = recorded("ecs_describe_tasks.json")
     body["failures"] = [{"arn": task_arn(9), "reason": "ACCESS_DENIED", "detail": "denied"}]
 
-    tasks, error = parse_tasks(aws_response("ecs", "DescribeTasks", body))
+    described = parse_tasks(aws_response("ecs", "DescribeTasks", body))
+    error = described.error
 
-    assert len(tasks) == 2
+    assert len(described.tasks) == 2
+    assert described.failures == (
+        TaskFailure(arn=task_arn(9), reason="ACCESS_DENIED", detail="denied"),
+    )
     assert error is not None
     assert (error.operation, error.code) == ("ecs:DescribeTasks", "ACCESS_DENIED")
     assert error.message == f"{task_arn(9)}: denied"
 
 
 def test_describe_tasks_without_tasks_or_arn_is_a_missing_field() -> None:
-    _, no_tasks = parse_tasks(aws_response("ecs", "DescribeTasks", {"failures": []}))
+    no_tasks = parse_tasks(aws_response("ecs", "DescribeTasks", {"failures": []})).error
     body = recorded("ecs_describe_tasks.json")
     del body["tasks"][1]["taskArn"]
-    tasks, no_arn = parse_tasks(aws_response("ecs", "DescribeTasks", body))
+    described = parse_tasks(aws_response("ecs", "DescribeTasks", body))
 
     assert no_tasks is not None
     assert no_tasks.code == "MissingField"
-    assert no_arn is not None
-    assert no_arn.code == "MissingField"
-    assert len(tasks) == 1
+    assert described.error is not None
+    assert described.error.code == "MissingField"
+    assert len(described.tasks) == 1
 
 
 def test_image_digest_wins_over_the_pinned_reference() -> None:
@@ -621,3 +621,475 @@ def test_image_digest_wins_over_the_pinned_reference() -> None:
 )
 def test_pinned_digest(image: str | None, digest: str | None) -> None:
     assert pinned_digest(image) == digest
+
+
+# --------------------------------------------------------------------------- replayed AWS
+
+REC_CLUSTER = "prod-cluster"
+REC_SECTION = ServiceSection(cluster=REC_CLUSTER, name="backend-service")
+PRIMARY = "ecs-svc/1234567890123456789"
+ACTIVE = "ecs-svc/9876543210987654321"
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The replay server's app and an ECS seam whose client talks to it over HTTP."""
+
+    replay: Replay
+    api: Boto3Ecs
+    client: Any
+
+
+@pytest.fixture(scope="module")
+def replay_endpoint() -> Iterator[tuple[str, Replay]]:
+    with replay_server() as served:
+        yield served
+
+
+@pytest.fixture
+def replayed(replay_endpoint: tuple[str, Replay]) -> Iterator[Replayed]:
+    url, replay = replay_endpoint
+    replay.clear()
+    client = make_clients(replay_options(url)).ecs
+    yield Replayed(replay, Boto3Ecs(client), client)
+    replay.clear()
+
+
+def rolling(replay: Replay, tasks: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Script the recorded rolling deployment (PRIMARY with 1 task, ACTIVE with 2, two
+    ListTasks pages); returns the DescribeTasks body it answers (``tasks`` overrides)."""
+    body = dict(tasks) if tasks is not None else recorded("ecs_rolling_describe_tasks.json")
+    replay.answer("DescribeServices", recorded("ecs_describe_services.json"))
+    replay.answer(
+        "ListTasks",
+        pages(
+            [recorded("ecs_rolling_list_tasks_1.json"), recorded("ecs_rolling_list_tasks_2.json")]
+        ),
+    )
+    replay.answer("DescribeTasks", body)
+    return body
+
+
+def rolling_arns() -> list[str]:
+    return sorted(t["taskArn"] for t in recorded("ecs_rolling_describe_tasks.json")["tasks"])
+
+
+def describe_asked(request: dict[str, Any]) -> dict[str, Any]:
+    """DescribeTasks as AWS answers it: each asked ARN described, RUNNING."""
+    return {"tasks": [wire_task(arn) for arn in request.get("tasks", [])], "failures": []}
+
+
+def listing(arns: Sequence[str], token: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"taskArns": list(arns)}
+    if token is not None:
+        body["nextToken"] = token
+    return body
+
+
+def test_tasks_of_every_deployment_on_every_page_count(replayed: Replayed) -> None:
+    """AWS's shape: ListTasks(serviceName) returns the old deployment's tasks with the new one's."""
+    rolling(replayed.replay)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert service.error is None
+    assert service.tasks_error is None
+    assert service.listed_tasks == tuple(rolling_arns())
+    assert [t.arn for t in service.tasks] == rolling_arns()
+    assert {t.started_by for t in service.tasks} == {PRIMARY, ACTIVE}
+    assert {t.group for t in service.tasks} == {"service:backend-service"}
+    assert {d.id for d in service.deployments} == {PRIMARY, ACTIVE}
+    assert (service.task_failures, service.undescribed, service.other_tasks) == ((), (), ())
+    first, second = replayed.replay.requests("ListTasks")
+    expected = {
+        "cluster": REC_CLUSTER,
+        "serviceName": "backend-service",
+        "desiredStatus": "RUNNING",
+        "maxResults": 100,
+    }
+    assert first == expected
+    assert second == {
+        **expected,
+        "nextToken": recorded("ecs_rolling_list_tasks_1.json")["nextToken"],
+    }
+
+
+def test_service_given_by_arn_lists_its_tasks_by_name(replayed: Replayed) -> None:
+    rolling(replayed.replay)
+    arn = "arn:aws:ecs:us-east-1:012345678910:service/prod-cluster/backend-service"
+
+    service = collect_service(replayed.api, ServiceSection(cluster=REC_CLUSTER, name=arn), "r")
+
+    assert len(service.tasks) == 3
+    assert {r["serviceName"] for r in replayed.replay.requests("ListTasks")} == {"backend-service"}
+
+
+def test_a_missing_task_is_a_failure_not_dropped(replayed: Replayed) -> None:
+    body = recorded("ecs_rolling_describe_tasks.json")
+    gone = body["tasks"].pop(1)["taskArn"]
+    body["failures"] = [{"arn": gone, "reason": "MISSING"}]
+    rolling(replayed.replay, body)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert service.tasks_error is None  # a task that stopped in between: the checks count it
+    assert service.task_failures == (TaskFailure(arn=gone, reason="MISSING"),)
+    assert service.listed_tasks == tuple(rolling_arns())
+    assert [t.arn for t in service.tasks] == [a for a in rolling_arns() if a != gone]
+    assert service.undescribed == ()
+
+
+def test_other_failure_reasons_are_errors_and_kept(replayed: Replayed) -> None:
+    body = recorded("ecs_rolling_describe_tasks.json")
+    gone = body["tasks"].pop(0)["taskArn"]
+    body["failures"] = [{"arn": gone, "reason": "ACCESS_DENIED", "detail": "no\naccess"}]
+    rolling(replayed.replay, body)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert service.task_failures == (
+        TaskFailure(arn=gone, reason="ACCESS_DENIED", detail="no\\x0aaccess"),
+    )
+    assert service.tasks_error is not None
+    assert (service.tasks_error.operation, service.tasks_error.code) == (
+        "ecs:DescribeTasks",
+        "ACCESS_DENIED",
+    )
+    assert len(service.tasks) == 2
+
+
+def test_a_listed_task_describe_tasks_left_out_is_undescribed(replayed: Replayed) -> None:
+    body = recorded("ecs_rolling_describe_tasks.json")
+    omitted = body["tasks"].pop(2)["taskArn"]
+    rolling(replayed.replay, body)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert service.tasks_error is None
+    assert service.undescribed == (omitted,)
+    assert service.task_failures == ()
+    assert len(service.tasks) == 2
+    assert service.running_count == 3  # what the checks compare the 2 described tasks with
+
+
+def test_a_describe_tasks_call_that_fails_leaves_its_tasks_undescribed(replayed: Replayed) -> None:
+    rolling(replayed.replay)
+    replayed.replay.answer("DescribeTasks", AwsError("AccessDeniedException", "not authorized"))
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert service.tasks == ()
+    assert service.undescribed == tuple(rolling_arns())
+    assert service.tasks_error is not None
+    assert service.tasks_error.code == "AccessDeniedException"
+
+
+def test_a_task_not_asked_for_is_not_counted(replayed: Replayed) -> None:
+    body = recorded("ecs_rolling_describe_tasks.json")
+    stranger = copy.deepcopy(body["tasks"][0])
+    stranger["taskArn"] = task_arn(77)
+    body["tasks"].append(stranger)
+    rolling(replayed.replay, body)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert [t.arn for t in service.tasks] == rolling_arns()
+    assert service.tasks_error is not None
+    assert service.tasks_error.code == "MalformedResponse: tasks[3].taskArn"
+    assert "was not asked for" in service.tasks_error.message
+
+
+def test_one_task_described_twice_differently_is_ambiguous(replayed: Replayed) -> None:
+    body = recorded("ecs_rolling_describe_tasks.json")
+    twin = copy.deepcopy(body["tasks"][1])
+    twin["containers"][0]["imageDigest"] = DIGEST
+    body["tasks"].append(twin)
+    rolling(replayed.replay, body)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert twin["taskArn"] not in [t.arn for t in service.tasks]
+    assert service.tasks_error is not None
+    assert service.tasks_error.code == "MalformedResponse: tasks[3]"
+
+
+def test_one_task_described_twice_alike_is_one_task(replayed: Replayed) -> None:
+    body = recorded("ecs_rolling_describe_tasks.json")
+    body["tasks"].append(copy.deepcopy(body["tasks"][1]))
+    rolling(replayed.replay, body)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert service.tasks_error is None
+    assert [t.arn for t in service.tasks] == rolling_arns()
+
+
+def test_paging_stops_at_a_token_seen_on_an_earlier_page(replayed: Replayed) -> None:
+    rolling(replayed.replay)
+    loop = [
+        listing([task_arn(1)], "t1"),
+        listing([task_arn(2)], "t2"),
+        listing([task_arn(3)], "t1"),
+    ]
+    replayed.replay.answer("ListTasks", pages(loop))
+    replayed.replay.answer("DescribeTasks", describe_asked)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    sent = [r.get("nextToken") for r in replayed.replay.requests("ListTasks")]
+    assert sent == [None, "t1", "t2"]
+    assert service.tasks_error is not None
+    assert (service.tasks_error.operation, service.tasks_error.code) == (
+        "ecs:ListTasks",
+        "RepeatedPageToken",
+    )
+    assert "repeated a page token on page 3" in service.tasks_error.message
+    assert service.listed_tasks == (task_arn(1), task_arn(2), task_arn(3))
+    assert [t.arn for t in service.tasks] == [task_arn(1), task_arn(2), task_arn(3)]
+
+
+def test_paging_stops_at_a_token_repeated_at_once(replayed: Replayed) -> None:
+    rolling(replayed.replay)
+    replayed.replay.answer("ListTasks", listing([task_arn(1)], "same"))
+    replayed.replay.answer("DescribeTasks", describe_asked)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert [r.get("nextToken") for r in replayed.replay.requests("ListTasks")] == [None, "same"]
+    assert service.tasks_error is not None
+    assert service.tasks_error.code == "RepeatedPageToken"
+    assert [t.arn for t in service.tasks] == [task_arn(1)]
+
+
+def test_paging_that_never_ends_stops_at_the_budget(replayed: Replayed) -> None:
+    rolling(replayed.replay)
+
+    def endless(request: dict[str, Any]) -> dict[str, Any]:
+        number = int(request.get("nextToken") or 0)
+        return listing([task_arn(number)], str(number + 1))
+
+    replayed.replay.answer("ListTasks", endless)
+    replayed.replay.answer("DescribeTasks", describe_asked)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert len(replayed.replay.requests("ListTasks")) == MAX_LIST_PAGES
+    assert service.tasks_error is not None
+    assert service.tasks_error.code == "TooManyPages"
+    assert f"after {MAX_LIST_PAGES} pages" in service.tasks_error.message
+    assert len(service.listed_tasks) == MAX_LIST_PAGES
+    assert len(service.tasks) == MAX_LIST_PAGES  # what was seen is kept, and described
+    assert sorted(len(r["tasks"]) for r in replayed.replay.requests("DescribeTasks")) == [100]
+
+
+def test_an_empty_page_with_a_token_is_not_the_end(replayed: Replayed) -> None:
+    rolling(replayed.replay)
+    replayed.replay.answer(
+        "ListTasks", pages([listing([], "t1"), listing([], "t2"), listing([task_arn(5)], None)])
+    )
+    replayed.replay.answer("DescribeTasks", describe_asked)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert service.tasks_error is None
+    assert service.listed_tasks == (task_arn(5),)
+
+
+@dataclass(frozen=True)
+class Malformation:
+    """One field of one recorded answer set to a value AWS never sends."""
+
+    operation: str
+    path: tuple[str | int, ...]
+    value: Any
+
+    @property
+    def field(self) -> str:
+        """The field the error names (``MalformedResponse: <field>``): ``tasks[0].startedAt``."""
+        text = ""
+        for part in self.path:
+            text += f"[{part}]" if isinstance(part, int) else f".{part}"
+        return text.removeprefix(".")
+
+    @property
+    def error_on(self) -> str:
+        """Where the error lands: ``error`` (DescribeServices) or ``tasks_error``."""
+        return "error" if self.operation == "DescribeServices" else "tasks_error"
+
+    @property
+    def name(self) -> str:
+        return f"{self.operation}-{self.field}={self.value!r}"[:80]
+
+
+MALFORMATIONS = (
+    Malformation("DescribeTasks", ("tasks", 0, "startedAt"), 1e20),
+    Malformation("DescribeTasks", ("tasks", 0, "startedAt"), "2025-11-26T09:00:00Z"),
+    Malformation("DescribeTasks", ("tasks", 0, "startedAt"), True),
+    Malformation("DescribeTasks", ("tasks", 0, "startedAt"), 0),
+    Malformation("DescribeTasks", ("tasks", 1, "containers"), 5),
+    Malformation("DescribeTasks", ("tasks", 1, "containers", 0, "imageDigest"), "sha256:xyz"),
+    Malformation("DescribeTasks", ("tasks", 2, "lastStatus"), ["RUNNING"]),
+    Malformation("DescribeTasks", ("tasks",), {"a": 1}),
+    Malformation("DescribeTasks", ("failures",), "MISSING"),
+    Malformation("ListTasks", ("taskArns",), 7),
+    Malformation("ListTasks", ("taskArns", 0), 7),
+    Malformation("ListTasks", ("nextToken",), 12),
+    Malformation("DescribeServices", ("services", 0, "runningCount"), -1),
+    Malformation("DescribeServices", ("services", 0, "desiredCount"), 1e30),
+    Malformation("DescribeServices", ("services", 0, "pendingCount"), 2**40),
+    Malformation("DescribeServices", ("services", 0, "deployments", 1, "createdAt"), "yesterday"),
+    Malformation("DescribeServices", ("services", 0, "deployments"), "PRIMARY"),
+)
+
+
+def _set(body: Any, path: Sequence[str | int], value: Any) -> None:
+    for key in path[:-1]:
+        body = body[key]
+    body[path[-1]] = value
+
+
+@pytest.mark.parametrize("case", MALFORMATIONS, ids=[m.name for m in MALFORMATIONS])
+def test_a_malformed_field_is_an_error_naming_it_and_the_rest_is_kept(
+    case: Malformation, replayed: Replayed
+) -> None:
+    bodies = {
+        "DescribeServices": recorded("ecs_describe_services.json"),
+        "ListTasks": {"taskArns": rolling_arns()},
+        "DescribeTasks": recorded("ecs_rolling_describe_tasks.json"),
+    }
+    _set(bodies[case.operation], case.path, case.value)
+    for operation, body in bodies.items():
+        replayed.replay.answer(operation, body)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    error = getattr(service, case.error_on)
+    assert error is not None
+    assert error.code == f"MalformedResponse: {case.field}"
+    assert error.operation == f"ecs:{case.operation}"
+    assert service.found is True
+    assert service.status == "ACTIVE"  # the service's well-formed facts are kept
+    if case.operation != "ListTasks":
+        assert service.listed_tasks == tuple(rolling_arns())
+    if case.operation == "DescribeServices":
+        assert [t.arn for t in service.tasks] == rolling_arns()  # tasks are still listed
+
+
+def test_a_key_given_twice_is_ambiguous(replayed: Replayed) -> None:
+    rolling(replayed.replay)
+    body = json.dumps(recorded("ecs_rolling_describe_tasks.json"))
+    started = '"startedAt": 1764147630.5'
+    assert started in body
+    replayed.replay.answer(
+        "DescribeTasks", body.replace(started, f'{started}, "startedAt": 1764000000').encode()
+    )
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert service.tasks_error is not None
+    assert service.tasks_error.code == "MalformedResponse: tasks[0].startedAt"
+    assert "given 2 times" in service.tasks_error.message
+    starts = {t.arn.rsplit("/", 1)[1][:4]: t.started_at for t in service.tasks}
+    assert starts["dddd"] is None  # the task whose startedAt was given twice
+    assert starts["bbbb"] is not None
+    assert starts["eeee"] is not None
+
+
+@pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b"[1, 2]", b'{"tasks": [1'])
+def test_an_answer_that_is_not_a_json_object_is_malformed(replayed: Replayed, body: bytes) -> None:
+    rolling(replayed.replay)
+    replayed.replay.answer("DescribeTasks", body)
+
+    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+
+    assert service.tasks_error is not None
+    assert service.tasks_error.code == "MalformedResponse: (body)"
+    assert service.undescribed == tuple(rolling_arns())
+
+
+def test_botocore_parse_failures_are_caught_at_the_seam(replayed: Replayed) -> None:
+    """The backstop: a client without the shape checks, whose parser raises on the answer."""
+    raw_client = make_clients(replay_options(replayed.client.meta.endpoint_url)).ecs
+    replayed.replay.answer("DescribeTasks", {"tasks": [{"startedAt": 1e20}]})
+
+    with pytest.raises(UnparsableResponse) as caught:
+        parsed(lambda: raw_client.describe_tasks(cluster=REC_CLUSTER, tasks=[task_arn(1)]))
+
+    error = aws_error("ecs:DescribeTasks", caught.value)
+    assert error.code == "MalformedResponse: (body)"
+    assert "botocore could not parse the answer" in error.message
+
+
+def test_cancel_before_the_first_call_sends_nothing(replayed: Replayed) -> None:
+    rolling(replayed.replay)
+    cancel = threading.Event()
+    cancel.set()
+
+    with pytest.raises(Cancelled):
+        collect_service(replayed.api, REC_SECTION, repository="backend", cancel=cancel)
+
+    assert replayed.replay.requests() == []
+
+
+def test_cancel_while_paging_stops_and_leaves_no_thread(replayed: Replayed) -> None:
+    rolling(replayed.replay)
+    cancel = threading.Event()
+
+    def cancelled_on_page_3(request: dict[str, Any]) -> dict[str, Any]:
+        number = int(request.get("nextToken") or 0)
+        if number == 2:
+            cancel.set()
+        return listing([task_arn(number)], str(number + 1))
+
+    replayed.replay.answer("ListTasks", cancelled_on_page_3)
+
+    with pytest.raises(Cancelled):
+        collect_service(replayed.api, REC_SECTION, repository="backend", cancel=cancel)
+
+    assert len(replayed.replay.requests("ListTasks")) == 3
+    assert replayed.replay.requests("DescribeTasks") == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("ecs-describe")]
+
+
+def test_cancel_while_describing_stops_the_chunks_not_started(replayed: Replayed) -> None:
+    rolling(replayed.replay)
+    cancel = threading.Event()
+    replayed.replay.answer("ListTasks", listing([task_arn(i) for i in range(1000)], None))
+
+    def describe_and_cancel(request: dict[str, Any]) -> dict[str, Any]:
+        cancel.set()
+        return describe_asked(request)
+
+    replayed.replay.answer("DescribeTasks", describe_and_cancel)
+
+    with pytest.raises(Cancelled):
+        collect_service(replayed.api, REC_SECTION, repository="backend", workers=1, cancel=cancel)
+
+    assert len(replayed.replay.requests("DescribeTasks")) == 1  # 9 more chunks never sent
+    assert not [t for t in threading.enumerate() if t.name.startswith("ecs-describe")]
+
+
+# --------------------------------------------------------------------------- moto: serviceName
+
+
+def test_moto_lists_every_task_of_the_cluster_and_only_the_service_s_count(
+    ecs_world: AwsClients,
+) -> None:
+    """moto's shape: ListTasks ignores serviceName; tasks of another group are other_tasks."""
+    ours = start_service(ecs_world, 2)
+    definition = ecs_world.ecs.list_task_definitions()["taskDefinitionArns"][0]
+    other = ecs_world.ecs.run_task(
+        cluster=CLUSTER, taskDefinition=definition, launchType="FARGATE",
+        startedBy="ecs-svc/5555555555555555555", group="service:worker-service",
+    )["tasks"][0]["taskArn"]  # fmt: skip
+    standalone = ecs_world.ecs.run_task(
+        cluster=CLUSTER, taskDefinition=definition, launchType="FARGATE"
+    )["tasks"][0]["taskArn"]
+
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+
+    assert service.listed_tasks == tuple(sorted([*ours, other, standalone]))
+    assert [t.arn for t in service.tasks] == sorted(ours)
+    assert service.other_tasks == tuple(sorted([other, standalone]))
+    assert service.undescribed == ()
+    assert service.tasks_error is None

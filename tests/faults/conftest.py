@@ -13,7 +13,7 @@ import shutil
 import sys
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -131,7 +131,12 @@ def emulator() -> Iterator[Emulator]:
             moto_api(url, "/moto-api/state-manager/set-transition", _STEADY_TASKS)
             try:
                 seeded = Emulator(url, injector)
-                seed_incident(make_clients(seeded.options()))
+                # Seeding is not under test: generous timeouts and no retries, so a busy
+                # machine cannot make a retried CreateRepository collide with its first try.
+                seeding = replace(
+                    seeded.options(), read_timeout=60, connect_timeout=10, max_attempts=1
+                )
+                seed_incident(make_clients(seeding))
                 injector.forget()
                 yield seeded
             finally:

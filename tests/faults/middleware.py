@@ -47,6 +47,8 @@ class Kind(Enum):
     """The connection is closed without an answer."""
     MISSING_FIELD = "missing-field"
     """moto answers, then ``field`` is removed from the JSON."""
+    REWRITE = "rewrite"
+    """moto answers, then ``rewrite`` edits the JSON (a shape moto never gives)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class Fault:
     field: FieldPath = ()
     skip: int = 0
     times: int | None = None
+    rewrite: Callable[[Any], None] | None = None
+    """With :attr:`Kind.REWRITE`: edits moto's decoded JSON answer in place."""
 
 
 def target_operation(target: str) -> str:
@@ -155,12 +159,14 @@ class FaultInjector:
             connection: socket.socket = environ["werkzeug.socket"]
             connection.shutdown(socket.SHUT_RDWR)
             return _error(start_response, "503 Service Unavailable", "ServiceUnavailable", "gone")
-        return self._strip(fault.field, environ, start_response)
+        if fault.kind is Kind.REWRITE and fault.rewrite is not None:
+            return self._edit(fault.rewrite, environ, start_response)
+        return self._edit(lambda body: delete_path(body, fault.field), environ, start_response)
 
-    def _strip(
-        self, field: FieldPath, environ: dict[str, Any], start_response: StartResponse
+    def _edit(
+        self, edit: Callable[[Any], object], environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
-        """Call moto, then remove ``field`` from its JSON answer."""
+        """Call moto, then ``edit`` its JSON answer in place."""
         captured: dict[str, Any] = {}
 
         def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -174,7 +180,7 @@ class FaultInjector:
             if close is not None:
                 close()
         body = json.loads(raw)
-        delete_path(body, field)
+        edit(body)
         data = json.dumps(body).encode("utf-8")
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
         start_response(captured["status"], [*headers, ("Content-Length", str(len(data)))])
