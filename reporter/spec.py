@@ -204,7 +204,7 @@ class AwsSection(_Section):
         ]
         | None
     ) = None
-    """The AWS region, e.g. ``us-east-1`` (default: ``AWS_REGION`` or the profile's)."""
+    """The AWS region, e.g. ``us-east-1`` (default: ``AWS_DEFAULT_REGION`` or the profile's)."""
     profile: Annotated[Line, AfterValidator(_no_controls)] | None = None
     """The AWS profile of ``~/.aws/config`` to use (default: ``AWS_PROFILE``)."""
     endpoint_url: Annotated[Line, AfterValidator(_endpoint_url)] | None = None
