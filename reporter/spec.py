@@ -733,6 +733,16 @@ def _order(data: dict[str, Any]) -> Callable[[tuple[tuple[int | str, ...], str]]
     return key
 
 
+def _items_failed(error: ErrorDetails) -> bool:
+    """A "too short" error only because some entries were invalid (each reported itself):
+    pydantic counts the entries that validated."""
+    if error["type"] != "too_short":
+        return False
+    value = error.get("input")
+    least = (error.get("ctx") or {}).get("min_length")
+    return isinstance(value, list | tuple) and isinstance(least, int) and len(value) >= least
+
+
 def spec_problems(data: dict[str, Any], source: str) -> tuple[Spec | None, list[Problem]]:
     """Validate decoded TOML; the spec (``None`` when invalid) and every problem found.
 
@@ -745,7 +755,9 @@ def spec_problems(data: dict[str, Any], source: str) -> tuple[Spec | None, list[
         spec = Spec.model_validate(data, context={_COLLECT: found})
     except ValidationError as exc:
         errors = [
-            (_clean_loc(tuple(e["loc"])), _describe(e)) for e in exc.errors(include_url=False)
+            (_clean_loc(tuple(e["loc"])), _describe(e))
+            for e in exc.errors(include_url=False)
+            if not _items_failed(e)
         ]
     except RecursionError:
         return None, [Problem(source, "arrays or tables nested too deeply")]
