@@ -35,6 +35,12 @@ def write_example(path: Path) -> list[Path]:
     file has that name there; refuse to overwrite anything. Returns the files written."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where a folder should be
+        raise InputError(str(path), f"cannot write: {path.parent} is not a folder") from None
+    except (OSError, ValueError) as exc:
+        problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(str(path), f"cannot write: {problem}") from None
+    try:
         _write_new(path, example_spec())
     except FileExistsError:
         raise InputError(str(path), "already exists; refusing to overwrite it") from None

@@ -314,7 +314,7 @@ def _report(info: ValidationInfo, found: _Found) -> None:
         sink.extend(found)
         return
     loc, message = found[0]
-    raise ValueError(f"key {format_location(loc)!r}: {message}" if loc else message)
+    raise ValueError(f"key '{format_location(loc)}': {message}" if loc else message)
 
 
 class LogsSection(_Section):
@@ -702,9 +702,9 @@ def _describe(error: ErrorDetails) -> str:
     loc = format_location(raw)
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"unknown key {loc!r}{did_you_mean(raw)}"
+        return f"unknown key '{loc}'{did_you_mean(raw)}"
     if kind == "missing":
-        return f"missing required key {loc!r}"
+        return f"missing required key '{loc}'"
     message = error["msg"].removeprefix("Value error, ")
     value = error.get("input")
     if kind == "timezone_aware":
@@ -718,7 +718,7 @@ def _describe(error: ErrorDetails) -> str:
         message = f"write [{loc}] (a table), not [[{loc}]] or an array"
     elif kind.endswith("_type") or kind.endswith("_parsing"):
         message = f"{message} (got {type(value).__name__})"
-    return f"key {loc!r}: {message}" if loc else message
+    return f"key '{loc}': {message}" if loc else message
 
 
 def _order(data: dict[str, Any]) -> Callable[[tuple[tuple[int | str, ...], str]], int]:
@@ -761,7 +761,7 @@ def spec_problems(data: dict[str, Any], source: str) -> tuple[Spec | None, list[
         ]
     except RecursionError:
         return None, [Problem(source, "arrays or tables nested too deeply")]
-    described = [*errors, *((loc, f"key {format_location(loc)!r}: {msg}") for loc, msg in found)]
+    described = [*errors, *((loc, f"key '{format_location(loc)}': {msg}") for loc, msg in found)]
     described.sort(key=_order(data))
     problems = [Problem(source, text) for _, text in described]
     return (spec if not problems else None), problems
