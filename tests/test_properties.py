@@ -435,7 +435,7 @@ def test_a_byte_order_mark_changes_nothing(tmp_path: Path, data: dict[str, Any])
     plain, marked = tmp_path / "plain.toml", tmp_path / "marked.toml"
     plain.write_text(_toml(data), encoding="utf-8")
     marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
-    outcomes = []
+    outcomes: list[object] = []
     for spec in (plain, marked):
         try:
             outcomes.append(load_spec(spec).spec)
