@@ -60,6 +60,14 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 REGION_PATTERN = re.compile(r"[a-z]{2,4}(?:-[a-z]+){1,3}-[0-9]{1,2}")
 """An AWS region name: ``us-east-1``, ``eu-central-2``, ``us-gov-west-1``, ``cn-north-1``."""
 
+ACCOUNT_PATTERN = re.compile(r"[0-9]{12}")
+"""An AWS account id, as ECR's ``registryId`` takes it."""
+LOG_GROUP_NAME = r"[.\-_/#A-Za-z0-9]{1,512}"
+"""A CloudWatch log group name (FilterLogEvents ``logGroupName``: 1 to 512 characters)."""
+LOG_GROUP_ARN = r"arn:[A-Za-z0-9_#+=/:,.@-]{1,2044}"
+"""A log group ARN (FilterLogEvents ``logGroupIdentifier``: at most 2048 characters)."""
+LOG_GROUP_PATTERN = re.compile(f"(?:{LOG_GROUP_NAME}|{LOG_GROUP_ARN})")
+
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 """The earliest datetime a spec may hold (CloudWatch counts milliseconds from here)."""
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
@@ -174,6 +182,28 @@ def endpoint_problem(value: str) -> str | None:
     return None
 
 
+def _log_group(value: str) -> str:
+    if not LOG_GROUP_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"{value[:60]!r} is not a CloudWatch log group name (1 to 512 letters, digits "
+            "and . - _ / #) or a log group ARN"
+        )
+    return value
+
+
+def _account(value: str) -> str:
+    if not ACCOUNT_PATTERN.fullmatch(value):
+        raise ValueError(f"{value[:60]!r} is not an AWS account id (12 digits)")
+    return value
+
+
+LogGroup = Annotated[
+    Line,
+    AfterValidator(_log_group),
+    Field(json_schema_extra={"pattern": f"^{LOG_GROUP_PATTERN.pattern}$"}),
+]
+
+
 def _region(value: str) -> str:
     problem = region_problem(value)
     if problem is not None:
@@ -240,8 +270,15 @@ class ImageSection(_Section):
     """The ECR repository's name, e.g. ``content-marketing-swarm-backend``."""
     tag: Line = "latest"
     """The tag the service deploys."""
-    registry_id: Line | None = None
-    """Extension: the registry's account id, when it is not the caller's."""
+    registry_id: (
+        Annotated[
+            Line,
+            AfterValidator(_account),
+            Field(json_schema_extra={"pattern": f"^{ACCOUNT_PATTERN.pattern}$"}),
+        ]
+        | None
+    ) = None
+    """Extension: the registry's account id (12 digits), when it is not the caller's."""
     revision_label: Line = DEFAULT_REVISION_LABEL
     """The image config label naming the commit the image was built from."""
     revision: Annotated[Line, AfterValidator(_revision)] | None = None
@@ -321,9 +358,9 @@ class LogsSection(_Section):
     """``[logs]``: where the markers are looked for, and the window. Exactly one of
     ``group``, ``groups`` or ``files``."""
 
-    group: Line | None = None
-    """A CloudWatch Logs group, e.g. ``/ecs/content-marketing-swarm-dev``."""
-    groups: tuple[Line, ...] | None = Field(default=None, max_length=MAX_GROUPS)
+    group: LogGroup | None = None
+    """A CloudWatch Logs group (its name or ARN), e.g. ``/ecs/content-marketing-swarm-dev``."""
+    groups: tuple[LogGroup, ...] | None = Field(default=None, max_length=MAX_GROUPS)
     """Several CloudWatch log groups (at most 50)."""
     engine: LogEngine | None = None
     """CloudWatch only: FilterLogEvents (``filter``), Logs Insights (``insights``) or ``auto``

@@ -621,3 +621,49 @@ def test_input_error_lines_are_capped_with_a_count() -> None:
     assert InputError("x", "y").lines() == ["x: y"]
     with pytest.raises(ValueError, match="at least one"):
         InputError.of([])
+
+
+# --------------------------------------------------------------------------- AWS names
+
+
+def test_aws_name_patterns_follow_the_service_models() -> None:
+    """The patterns come from the AWS API reference; botocore's models carry the same."""
+    import botocore.session
+
+    from reporter.spec import ACCOUNT_PATTERN, LOG_GROUP_ARN, LOG_GROUP_NAME
+
+    session = botocore.session.get_session()
+    logs = session.get_service_model("logs").operation_model("FilterLogEvents").input_shape
+    name = logs.members["logGroupName"].metadata
+    assert (name["pattern"], name["min"], name["max"]) == ("[\\.\\-_/#A-Za-z0-9]+", 1, 512)
+    assert LOG_GROUP_NAME == "[.\\-_/#A-Za-z0-9]{1,512}"
+    arn = logs.members["logGroupIdentifier"].metadata
+    assert (arn["pattern"], arn["max"]) == ("[\\w#+=/:,.@-]*", 2048)
+    assert LOG_GROUP_ARN == "arn:[A-Za-z0-9_#+=/:,.@-]{1,2044}"
+    ecr = session.get_service_model("ecr").operation_model("DescribeImages").input_shape
+    assert ecr.members["registryId"].metadata["pattern"] == ACCOUNT_PATTERN.pattern
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ('group = "/ecs/app"', 'group = "/ecs/my app"', "key 'logs.group': '/ecs/my app' is not a"),
+        ('group = "/ecs/app"', f'group = "{"g" * 513}"', "key 'logs.group': "),
+        ('group = "/ecs/app"', 'groups = ["/a", "b c"]', "key 'logs.groups[2]': 'b c' is not a"),
+        (
+            'repository = "backend"',
+            'repository = "backend"\nregistry_id = "12345"',
+            "key 'image.registry_id': '12345' is not an AWS account id",
+        ),
+    ],
+)
+def test_aws_names_aws_would_refuse(tmp_path: Path, old: str, new: str, fragment: str) -> None:
+    _, lines = problems_of(tmp_path, replace(old, new))
+    assert len(lines) == 1, lines
+    assert fragment in lines[0]
+
+
+def test_a_log_group_arn_is_a_group(tmp_path: Path) -> None:
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app"
+    loaded = load_spec(write(tmp_path, replace('group = "/ecs/app"', f'group = "{arn}"')))
+    assert loaded.spec.logs.log_groups == (arn,)
