@@ -634,6 +634,7 @@ def test_aws_name_patterns_follow_the_service_models() -> None:
 
     session = botocore.session.get_session()
     logs = session.get_service_model("logs").operation_model("FilterLogEvents").input_shape
+    assert logs is not None
     name = logs.members["logGroupName"].metadata
     assert (name["pattern"], name["min"], name["max"]) == ("[\\.\\-_/#A-Za-z0-9]+", 1, 512)
     assert LOG_GROUP_NAME == "[.\\-_/#A-Za-z0-9]{1,512}"
@@ -641,6 +642,7 @@ def test_aws_name_patterns_follow_the_service_models() -> None:
     assert (arn["pattern"], arn["max"]) == ("[\\w#+=/:,.@-]*", 2048)
     assert LOG_GROUP_ARN == "arn:[A-Za-z0-9_#+=/:,.@-]{1,2044}"
     ecr = session.get_service_model("ecr").operation_model("DescribeImages").input_shape
+    assert ecr is not None
     assert ecr.members["registryId"].metadata["pattern"] == ACCOUNT_PATTERN.pattern
 
 
