@@ -12,11 +12,12 @@ The models' docstrings are the descriptions of :func:`spec_json_schema`, the JSO
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 import sys
 import tomllib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -699,20 +700,34 @@ def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
     return model
 
 
-def _homes() -> Iterator[tuple[str, str]]:
-    """Every key of the spec with where it belongs: ``('region', '[aws]')``, ..."""
+@functools.cache
+def _homes() -> dict[str, tuple[str, ...]]:
+    """Every key of the spec with where it belongs: ``{'region': ('[aws]',), ...}``."""
+    homes: dict[str, dict[str, None]] = {}
     for name in Spec.model_fields:
-        yield name, "the top level"
+        homes.setdefault(name, {})["the top level"] = None
     for name, field in Spec.model_fields.items():
         model = _model_in(field.annotation)
         if model is None:
             continue
         table = f"[[{name}]]" if name in _ARRAYS_OF_TABLES else f"[{name}]"
         for key, inner in model.model_fields.items():
-            yield key, table
+            homes.setdefault(key, {})[table] = None
             entry = _model_in(inner.annotation)
             for deeper in entry.model_fields if entry is not None else ():
-                yield deeper, f"the {key} entries of {table}"
+                homes.setdefault(deeper, {})[f"the {key} entries of {table}"] = None
+    return {key: tuple(places) for key, places in homes.items()}
+
+
+@functools.cache
+def _allowed(loc: tuple[int | str, ...]) -> dict[str, str]:
+    """The keys allowed in the table at ``loc``, by their lower-case spelling."""
+    model = _model_at(tuple(part for part in loc if isinstance(part, str)))
+    return {name.lower(): name for name in (model.model_fields if model is not None else ())}
+
+
+MAX_SUGGESTIONS = 100
+"""Unknown keys that get a "did you mean" (each costs a fuzzy match): the first ones."""
 
 
 def did_you_mean(loc: Sequence[int | str]) -> str:
@@ -722,24 +737,22 @@ def did_you_mean(loc: Sequence[int | str]) -> str:
     if not loc or not isinstance(loc[-1], str) or len(loc[-1]) > 100:
         return ""
     key = loc[-1]
-    model = _model_at(loc[:-1])
-    allowed = list(model.model_fields) if model is not None else []
-    folded = {name.lower(): name for name in allowed}
+    folded = _allowed(tuple(part for part in loc[:-1] if isinstance(part, str)))
     close = difflib.get_close_matches(key.lower(), list(folded), n=1, cutoff=0.6)
     if close:
         return f"; did you mean {folded[close[0]]!r}?"
-    homes = [table for name, table in _homes() if name == key]
+    homes = _homes().get(key)
     if homes:
-        return f"; {key!r} belongs in {' or '.join(dict.fromkeys(homes))}"
+        return f"; {key!r} belongs in {' or '.join(homes)}"
     return ""
 
 
-def _describe(error: ErrorDetails) -> str:
+def _describe(error: ErrorDetails, suggest: bool = True) -> str:
     raw = _clean_loc(tuple(error["loc"]))
     loc = format_location(raw)
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"unknown key '{loc}'{did_you_mean(raw)}"
+        return f"unknown key '{loc}'{did_you_mean(raw) if suggest else ''}"
     if kind == "missing":
         return f"missing required key '{loc}'"
     message = error["msg"].removeprefix("Value error, ")
@@ -791,11 +804,13 @@ def spec_problems(data: dict[str, Any], source: str) -> tuple[Spec | None, list[
     try:
         spec = Spec.model_validate(data, context={_COLLECT: found})
     except ValidationError as exc:
-        errors = [
-            (_clean_loc(tuple(e["loc"])), _describe(e))
-            for e in exc.errors(include_url=False)
-            if not _items_failed(e)
-        ]
+        unknown = 0
+        for error in exc.errors(include_url=False):
+            if _items_failed(error):
+                continue
+            unknown += error["type"] == "extra_forbidden"
+            text = _describe(error, suggest=unknown <= MAX_SUGGESTIONS)
+            errors.append((_clean_loc(tuple(error["loc"])), text))
     except RecursionError:
         return None, [Problem(source, "arrays or tables nested too deeply")]
     described = [*errors, *((loc, f"key '{format_location(loc)}': {msg}") for loc, msg in found)]
