@@ -227,14 +227,41 @@ def init(
         "hotfix.toml"
     ),
 ) -> None:
-    """Write a commented example spec (never overwrites)."""
+    """Write a commented example spec (never overwrites) and its JSON Schema beside it."""
     from reporter.init import write_example
 
-    typer.echo(str(write_example(path)))
+    _echo_paths(write_example(path))
+
+
+@app.command()
+def check(spec: SpecArg) -> None:
+    """Validate a spec offline (no AWS call, no git, no log reading).
+
+    Prints every problem (exit 2) or a summary of what the spec asks for (exit 0).
+    """
+    from reporter.spec import load_spec, summary_lines
+
+    try:
+        loaded = load_spec(spec)
+    except InputError as exc:
+        for line in exc.lines(limit=None):
+            _error(line)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    for line in summary_lines(loaded):
+        typer.echo(visible(line, keep_newlines=False))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec (for editors: Taplo, Even Better TOML)."""
+    from reporter.spec import spec_schema_text
+
+    typer.echo(spec_schema_text(), nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; bad input of any kind is one line on stderr and exit 2."""
+    """Run the CLI; bad input of any kind is exit 2, one line on stderr per problem (at most
+    10: a spec can have several), never a traceback."""
     try:
         result = app(
             args=list(argv) if argv is not None else None,
@@ -242,7 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             standalone_mode=False,
         )
     except InputError as exc:
-        _error(str(exc))
+        for line in exc.lines(hint=" (`reporter check SPEC` lists them all)"):
+            _error(line)
         return EXIT_BAD_INPUT
     except typer.Exit as exc:
         return int(exc.exit_code)
@@ -260,7 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(message: str) -> None:
-    line = " ".join(visible(message, keep_newlines=False).split())
+    """One line on stderr: secrets redacted (built-in rules), controls made visible."""
+    from reporter.redact import Redactor
+
+    line = " ".join(visible(Redactor()(message), keep_newlines=False).split())
     sys.stderr.write(f"reporter: error: {line}\n")
 
 

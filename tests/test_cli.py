@@ -176,7 +176,7 @@ def test_init_writes_a_spec_that_loads_and_refuses_to_overwrite(
     target = tmp_path / "hotfix.toml"
     code, out, _ = run(capsys, "init", str(target))
     assert code == 0
-    assert out.strip() == str(target)
+    assert out.splitlines() == [str(target), str(tmp_path / "spec.schema.json")]
     assert load_spec(target).spec.hotfixes[0].id == "multi-platform-parsing"
     code, _, err = run(capsys, "init", str(target))
     assert code == 2

@@ -243,12 +243,21 @@ def _set(node: Any, key: str | int, value: Any) -> None:
 
 
 def _assert_one_line_about(error: InputError, source: str) -> None:
+    """``str(error)`` is one line naming the file, and so is each of its problems."""
     message = str(error)
     assert message.startswith(f"{source}: "), message
     assert "\n" not in message, message
     assert "\r" not in message, message
     assert error.where.startswith(source)
     assert error.problem
+    assert error.problems
+    for problem in error.problems:
+        line = str(problem)
+        assert line.startswith(f"{source}: "), line
+        assert "\n" not in line, line
+        assert "\r" not in line, line
+        assert len(line) < 5000, line[:200]
+    assert len(error.lines()) <= 10
 
 
 # --------------------------------------------------------------------------- the spec loader
@@ -357,6 +366,82 @@ def test_load_spec_of_a_damaged_spec_raises_only_input_error(
         load_spec(spec)
     except InputError as error:
         _assert_one_line_about(error, str(spec))
+
+
+_CRAFTED = st.sampled_from(
+    [
+        "7" * 5_000,
+        "-" + "1" * 4_301,
+        "0x" + "f" * 5_000,
+        "1e99999",
+        "-inf",
+        "[" * 3_000 + "]" * 3_000,
+        "[" * 150 + "]" * 150,
+        "{ a = " * 150 + "1" + " }" * 150,
+        "{ a = " * 3_000 + "1" + " }" * 3_000,
+        '"' + "x" * 300_000 + '"',
+        "'" + "y" * 2_001 + "'",
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31T23:59:59-05:00",
+        "9999-12-31T23:59:59Z",
+        "1969-12-31T23:59:59Z",
+        "2025-11-26T09:00:00",
+        "2025-11-26",
+        "09:00:00",
+        '"0001-01-01T00:00:00+05:00"',
+        '"\\u0000"',
+        '"a\\u0000b"',
+        '"\\u001b[2J"',
+        '"\\u202e"',
+        '"' + "/".join(["n" * 256] * 2) + '"',
+        '"' + "/é" * 1_500 + '"',
+        '"http://127.0.0.1:99999"',
+        '"http://user:pw@[::1"',
+        '"us east"',
+        '["' + '", "'.join(["*.log"] * 60) + '"]',
+    ]
+)
+_PLACEHOLDER = "@@crafted-{}@@"
+
+
+@FAST_WITH_DIR
+@given(
+    st.lists(st.tuples(st.sampled_from(_PATHS), _CRAFTED), min_size=1, max_size=3),
+    st.booleans(),
+)
+@example([(("claimed_deployed_at",), "7" * 5_000)], True)
+@example([(("hotfix",), "[" * 3_000 + "]" * 3_000)], False)
+def test_load_spec_of_crafted_values_raises_only_input_error(
+    tmp_path: Path, placed: list[tuple[tuple[str | int, ...], str]], bom: bool
+) -> None:
+    """Huge integers, deep nesting, huge strings, datetimes that overflow or carry no zone,
+    NUL bytes, names too long for the OS, bad endpoints and regions, wherever they land,
+    with or without a byte-order mark: the loader raises nothing but InputError."""
+    data = _mutated_spec([(path, _PLACEHOLDER.format(n)) for n, (path, _) in enumerate(placed)])
+    text = _toml(data)
+    for n, (_, token) in enumerate(placed):
+        text = text.replace(json.dumps(_PLACEHOLDER.format(n)), token)
+    spec = tmp_path / "spec.toml"
+    spec.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    try:
+        load_spec(spec)
+    except InputError as error:
+        _assert_one_line_about(error, str(spec))
+
+
+@FAST_WITH_DIR
+@given(_MUTATIONS.map(_mutated_spec).filter(_no_recursive_glob))
+def test_a_byte_order_mark_changes_nothing(tmp_path: Path, data: dict[str, Any]) -> None:
+    plain, marked = tmp_path / "plain.toml", tmp_path / "marked.toml"
+    plain.write_text(_toml(data), encoding="utf-8")
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    outcomes: list[object] = []
+    for spec in (plain, marked):
+        try:
+            outcomes.append(load_spec(spec).spec)
+        except InputError as error:
+            outcomes.append([p.problem for p in error.problems])
+    assert outcomes[0] == outcomes[1]
 
 
 # --------------------------------------------------------------------------- log files

@@ -22,6 +22,7 @@ from botocore.exceptions import (
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
     ProfileNotFound,
@@ -83,13 +84,31 @@ def client_config(options: AwsOptions) -> Config:
     )
 
 
+def _key(where: str, name: str) -> str:
+    """``where`` (naming ``[aws]``) extended to one of its keys: ``spec.toml: key 'aws'``
+    becomes ``spec.toml: key 'aws.region'``, ``aws`` becomes ``aws.region``."""
+    if where.endswith("'"):
+        return f"{where[:-1]}.{name}'"
+    return f"{where}.{name}"
+
+
 def make_clients(options: AwsOptions, where: str = "aws") -> AwsClients:
     """Clients for ECR, ECS and CloudWatch Logs.
 
-    A profile that does not exist or a missing region is bad input (:class:`InputError`,
-    naming ``where``); everything else (credentials, permissions) fails per call later
-    and becomes an ``unknown`` check.
+    Bad input is an :class:`InputError` naming the key under ``where`` (``aws.region``):
+    a profile that does not exist, no region, a region that is not a region name, an
+    endpoint URL botocore or urllib3 would refuse later (no scheme or host, a port out of
+    range), whether it came from the options or from the environment. Everything else
+    (credentials, permissions) fails per call later and becomes an ``unknown`` check.
     """
+    from reporter.spec import endpoint_problem, region_problem
+
+    if options.region is not None and (problem := region_problem(options.region)):
+        raise InputError(_key(where, "region"), f"{problem} (from --region or [aws] region)")
+    if options.endpoint_url is not None and (problem := endpoint_problem(options.endpoint_url)):
+        raise InputError(
+            _key(where, "endpoint_url"), f"{problem} (from --endpoint-url or [aws] endpoint_url)"
+        )
     try:
         session = boto3.Session(
             profile_name=options.profile,
@@ -99,22 +118,40 @@ def make_clients(options: AwsOptions, where: str = "aws") -> AwsClients:
         )
         config = client_config(options)
         url = options.endpoint_url
-        return AwsClients(
+        clients = AwsClients(
             ecr=session.client("ecr", config=config, endpoint_url=url),
             ecs=session.client("ecs", config=config, endpoint_url=url),
             logs=session.client("logs", config=config, endpoint_url=url),
         )
     except ProfileNotFound as exc:
         raise InputError(
-            f"{where}.profile", f"AWS profile not found: {exc.kwargs.get('profile')}"
+            _key(where, "profile"), f"AWS profile not found: {exc.kwargs.get('profile')}"
         ) from None
     except NoRegionError:
         raise InputError(
-            f"{where}.region",
+            _key(where, "region"),
             "no AWS region: set [aws] region in the spec, --region, or AWS_REGION",
         ) from None
+    except InvalidRegionError as exc:
+        raise InputError(
+            _key(where, "region"),
+            f"{str(exc.kwargs.get('region_name'))[:60]!r} is not an AWS region name "
+            "(from AWS_DEFAULT_REGION or the AWS profile)",
+        ) from None
     except ValueError as exc:  # botocore rejects a malformed endpoint URL with ValueError
-        raise InputError(f"{where}.endpoint_url", str(exc)) from None
+        raise InputError(
+            _key(where, "endpoint_url"),
+            f"{exc} (from AWS_ENDPOINT_URL or the AWS profile)",
+        ) from None
+    for client in (clients.ecr, clients.ecs, clients.logs):
+        problem = endpoint_problem(client.meta.endpoint_url)
+        if problem is not None:  # from AWS_ENDPOINT_URL(_<SERVICE>) or the profile
+            raise InputError(
+                _key(where, "endpoint_url"),
+                f"the endpoint of {client.meta.service_model.service_name} {problem} "
+                "(from AWS_ENDPOINT_URL or the AWS profile)",
+            )
+    return clients
 
 
 def aws_error(operation: str, exc: BaseException) -> EvidenceError:
