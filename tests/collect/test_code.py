@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import subprocess
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporter.collect import code
 from reporter.collect.code import (
     CHUNK_BYTES,
     LINE_TEXT_CHARS,
@@ -22,9 +19,11 @@ from reporter.collect.code import (
     collect_code,
     scan_stream,
 )
+from reporter.collect.git import GitSession
 from reporter.model import CodeEvidence, CodeMarkerEvidence, FixCommit
 from reporter.redact import Redactor
-from reporter.spec import CodeMarker, HotfixSection
+from reporter.spec import HotfixSection
+from tests.collect.gitrepo import commit, git, hotfix, init_repo, write
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -32,48 +31,6 @@ REDACTOR = Redactor()
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def hotfix(fix_id: str, *entries: tuple[str, str]) -> HotfixSection:
-    return HotfixSection(id=fix_id, code=tuple(CodeMarker(path=p, contains=c) for p, c in entries))
-
-
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    path.write_bytes(data)
-    return path
-
-
-def git_env(when: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
-    if when is not None:
-        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
-    return env
-
-
-def git(repo: Path, *args: str, when: str | None = None) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=repo, env=git_env(when), check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
-
-
-def init_repo(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
-    git(path, "config", "user.name", "Test Author")
-    git(path, "config", "user.email", "author@example.com")
-    git(path, "config", "commit.gpgsign", "false")
-    return path
-
-
-def commit(repo: Path, message: str, when: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message, when=when)
-    return git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture(autouse=True)
@@ -572,36 +529,43 @@ def test_git_failing_reports_its_stderr(tmp_path: Path) -> None:
     assert "\n" not in found.error.message
 
 
-def slow_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hang_on: str) -> None:
-    """A `git` first on PATH that hangs on one subcommand and runs the real git otherwise."""
+def slow_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hang_on: str) -> Path:
+    """A `git` first on PATH that hangs on one subcommand and runs the real git otherwise.
+
+    The hanging one writes its process id to the file returned before it sleeps.
+    """
     real = shutil.which("git")
     assert real is not None
     bin_dir = tmp_path / "slow-bin"
+    pid_file = tmp_path / "slow.pid"
     write(
         bin_dir / "git",
-        f'#!/bin/sh\ncase "$*" in *" {hang_on} "*) exec sleep 30;; esac\nexec {real} "$@"\n',
+        f'#!/bin/sh\ncase "$*" in *" {hang_on} "*) echo $$ > {pid_file}; exec sleep 30;; esac\n'
+        f'exec {real} "$@"\n',
     ).chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setattr(code, "GIT_TIMEOUT", 0.5)
+    return pid_file
 
 
 @pytest.mark.parametrize(
     ("hang_on", "operation"), [("log", "git log"), ("cat-file", "git cat-file")]
 )
-def test_git_timeout(
+def test_git_budget_ends_a_hanging_git(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hang_on: str, operation: str
 ) -> None:
     repo = init_repo(tmp_path / "repo")
     write(repo / "a.py", "MARK\n")
     commit(repo, "add", "2025-11-25T10:00:00Z")
-    slow_git(tmp_path, monkeypatch, hang_on)
-    started = time.monotonic()
-    evidence = collect_code(repo, [hotfix("h", ("a.py", "MARK"))], {"h"}, REDACTOR)
-    assert time.monotonic() - started < 10
+    pid_file = slow_git(tmp_path, monkeypatch, hang_on)
+    with GitSession(repo, REDACTOR, budget_s=0.5) as session:
+        evidence = collect_code(repo, [hotfix("h", ("a.py", "MARK"))], {"h"}, REDACTOR, git=session)
     assert evidence.is_git is True
     found = only_commit(evidence)
     assert found.error is not None
     assert (found.error.operation, found.error.code) == (operation, "Timeout")
+    assert "0.5 s" in found.error.message
+    with pytest.raises(ProcessLookupError):  # the hanging process was killed and reaped
+        os.kill(int(pid_file.read_text()), 0)
 
 
 def test_inherited_git_dir_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
