@@ -201,6 +201,7 @@ class GitProcess:
 
     def _watch(self) -> None:
         cancel = self.session.cancel
+        group_killed = False
         while not self._done.wait(POLL_S):
             if cancel is not None and cancel.is_set():
                 self.kill("cancel")
@@ -208,13 +209,31 @@ class GitProcess:
             if self.session.used_s() > self.session.budget_s:
                 self.kill("budget")
                 return
+            if not group_killed and self._exited():
+                # git has ended: whatever it left in its group (holding the output pipe
+                # open, perhaps) goes too, so reading its output ends.
+                self._kill_group()
+                group_killed = True
+
+    def _exited(self) -> bool:
+        """Whether git itself has ended (checked without reaping it)."""
+        if not hasattr(os, "waitid"):  # pragma: no cover - platforms without waitid
+            return False
+        try:
+            flags = os.WEXITED | os.WNOWAIT | os.WNOHANG
+            return os.waitid(os.P_PID, self.popen.pid, flags) is not None
+        except ChildProcessError:
+            return True
+
+    def _kill_group(self) -> None:
+        with suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
 
     def kill(self, reason: Literal["cancel", "budget", "abort"]) -> None:
         """Kill git and everything in its process group (the first reason given sticks)."""
         if self.killed_for is None:
             self.killed_for = reason
-        with suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
+        self._kill_group()
 
     def write(self, data: bytes) -> bool:
         """Send ``data`` to git's standard input; False when git no longer reads it."""
@@ -281,21 +300,17 @@ class GitProcess:
             if self.popen.stdout is not None:
                 self.popen.stdout.close()  # git gets EPIPE if it still writes
             if hasattr(os, "waitid"):
-                # Wait without reaping, so that the group id cannot be reused before it is
-                # killed: whatever git left running in its group dies with it.
+                # Wait without reaping: the group id cannot be reused while git is a zombie.
                 with suppress(ChildProcessError):
                     os.waitid(os.P_PID, self.popen.pid, os.WEXITED | os.WNOWAIT)
-                with suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait()
             else:  # pragma: no cover - platforms without waitid
                 self.popen.wait()
-                with suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
         finally:
             self._done.set()
             if self._watchdog is not threading.current_thread():
                 self._watchdog.join()
+            self._kill_group()  # whatever git left behind (all of it, when interrupted)
+            self.popen.wait()
             self.session._leave(self)
 
 

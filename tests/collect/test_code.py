@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reporter.checks import code_has_marker
 from reporter.collect.code import (
     CHUNK_BYTES,
     LINE_TEXT_CHARS,
@@ -20,7 +21,7 @@ from reporter.collect.code import (
     scan_stream,
 )
 from reporter.collect.git import GitSession
-from reporter.model import CodeEvidence, CodeMarkerEvidence, FixCommit
+from reporter.model import CodeEvidence, CodeMarkerEvidence, FixCommit, Status
 from reporter.redact import Redactor
 from reporter.spec import HotfixSection
 from tests.collect.gitrepo import commit, git, hotfix, init_repo, write
@@ -630,3 +631,84 @@ def test_scan_stream_stops_at_max_lines() -> None:
 def test_scan_stream_refuses_an_empty_needle() -> None:
     with pytest.raises(ValueError, match="empty"):
         scan_stream(io.BytesIO(b"x").read, b"")
+
+
+# --------------------------------------------------------------------------- byte budgets
+
+
+def bytes_read_by_this_process() -> int:
+    """``rchar`` of /proc/self/io: every byte this process read through a system call."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar in /proc/self/io")
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs /proc/self/io")
+def test_sparse_file_costs_only_the_budget(tmp_path: Path) -> None:
+    sparse = tmp_path / "big.py"
+    with sparse.open("wb") as handle:
+        handle.truncate(64 * 1024 * 1024 * 1024)  # 64 GiB of holes
+    budget = 4 * 1024 * 1024
+    before = bytes_read_by_this_process()
+    evidence = collect_code(
+        tmp_path, [hotfix("h", ("big.py", "MARK"))], (), REDACTOR, file_budget=budget
+    )
+    read = bytes_read_by_this_process() - before
+    assert read < 2 * budget  # not 64 GiB: the budget (plus a probe byte and small files)
+    marker = only_marker(evidence)
+    assert marker.found is None  # not known absent
+    assert marker.file_exists is True
+    assert marker.error is not None
+    assert marker.error.code == "ScanBudget"
+    assert "4 MiB of 64 GiB" in marker.error.message
+    check = code_has_marker(hotfix("h", ("big.py", "MARK")), evidence)
+    assert check.status is Status.UNKNOWN
+
+
+def test_marker_before_the_cut_is_found(tmp_path: Path) -> None:
+    write(tmp_path / "big.py", b"MARK\n" + b"x" * 300_000)
+    evidence = collect_code(
+        tmp_path, [hotfix("h", ("big.py", "MARK"))], (), REDACTOR, file_budget=100_000
+    )
+    marker = only_marker(evidence)
+    assert (marker.found, marker.lines, marker.error) == (True, (1,), None)
+
+
+def test_file_exactly_at_the_budget_is_read_whole(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", b"x" * 99_995 + b"MARK\n")
+    marker = only_marker(
+        collect_code(tmp_path, [hotfix("h", ("a.py", "MARK"))], (), REDACTOR, file_budget=100_000)
+    )
+    assert marker.found is True
+    absent = only_marker(
+        collect_code(tmp_path, [hotfix("h", ("a.py", "NOPE"))], (), REDACTOR, file_budget=100_000)
+    )
+    assert (absent.found, absent.error) == (False, None)
+
+
+def test_total_budget_spans_every_file(tmp_path: Path) -> None:
+    for name in ("a.py", "b.py", "c.py"):
+        write(tmp_path / name, b"x" * 40_000 + b"\nMARK\n")
+    fixes = [hotfix("h", ("a.py", "MARK"), ("b.py", "MARK"), ("c.py", "NOPE"))]
+    evidence = collect_code(tmp_path, fixes, (), REDACTOR, total_budget=60_000)
+    a, b, c = evidence.markers
+    assert a.found is True
+    assert b.found is None  # the run's budget ran out inside b.py
+    assert b.error is not None
+    assert b.error.code == "ScanBudget"
+    assert "for all code files of the run" in b.error.message
+    assert c.found is None
+    assert c.error is not None
+    assert c.error.code == "ScanBudget"
+
+
+def test_one_read_per_file_for_several_markers(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", b"ALPHA\n" + b"x" * 50_000 + b"\nBETA\n")
+    fixes = [hotfix("one", ("a.py", "ALPHA")), hotfix("two", ("a.py", "BETA"), ("a.py", "GAMMA"))]
+    evidence = collect_code(tmp_path, fixes, (), REDACTOR, total_budget=60_000)
+    assert [(m.hotfix, m.text, m.found) for m in evidence.markers] == [
+        ("one", "ALPHA", True),
+        ("two", "BETA", True),
+        ("two", "GAMMA", False),
+    ]
