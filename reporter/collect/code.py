@@ -327,9 +327,6 @@ def _find_in_file(
         with _open_inside(root, path) as handle:
             size = os.fstat(handle.fileno()).st_size
             allowance = budget.allowance()
-            if allowance <= 0:
-                message = budget.cut_message(path, 0, size)
-                return [_with_error(b, "ScanBudget", message, redactor, True) for b in bases]
             needles = list(dict.fromkeys(b.text.encode("utf-8") for b in bases))
             scan = scan_many(handle.read, needles, limit=allowance, check=check)
             budget.spend(scan.bytes_read)
@@ -465,7 +462,7 @@ class _Reader:
         for needle, result in zip(needles, scan.results, strict=True):
             if result.lines:
                 self.cache[(oid, needle)] = True
-            elif scan.cut or allowance <= 0:
+            elif scan.cut:
                 where = f"{visible(path, keep_newlines=False)} at blob {oid[:12]}"
                 message = self.budget.cut_message(where, scan.bytes_read, item.size)
                 self.cache[(oid, needle)] = EvidenceError(
@@ -968,6 +965,8 @@ def collect_code(
     :class:`~reporter.errors.Cancelled`: every failure is an :class:`EvidenceError` on the
     marker, the fix commit or the whole evidence (root missing).
     """
+    if git is not None and git.root.resolve() != root.resolve():
+        raise ValueError(f"the git session is for {git.root}, not for {root}")
     with_code = [fix for fix in hotfixes if fix.code]
     wanted = [fix for fix in with_code if fix.id in want_fix_commit]
     error = _root_error(root)

@@ -470,25 +470,29 @@ class GitSession:
 
         Output beyond ``limit`` fails the call (``OutputTooLarge``).
         """
+        writer: threading.Thread | None = None
         with self.process(operation, *args, cwd=cwd, with_stdin=stdin is not None) as process:
-            if stdin is not None:
-                writer = threading.Thread(
-                    target=_feed, args=(process, stdin), name="git-stdin", daemon=True
-                )
-                writer.start()
-            chunks: list[bytes] = []
-            size = 0
-            while chunk := process.read(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    process.kill("abort")
-                    process.finish()
-                    message = f"git printed more than {limit} bytes"
-                    raise self.failed(operation, "OutputTooLarge", message)
-                chunks.append(chunk)
-            returncode, stderr = process.finish()
-            if stdin is not None:
-                writer.join()
+            try:
+                if stdin is not None:
+                    writer = threading.Thread(
+                        target=_feed, args=(process, stdin), name="git-stdin", daemon=True
+                    )
+                    writer.start()
+                chunks: list[bytes] = []
+                size = 0
+                while chunk := process.read(64 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        process.kill("abort")
+                        process.finish()
+                        message = f"git printed more than {limit} bytes"
+                        raise self.failed(operation, "OutputTooLarge", message)
+                    chunks.append(chunk)
+                returncode, stderr = process.finish()
+            finally:
+                process.abort()  # before joining the writer: a dead git unblocks it
+                if writer is not None:
+                    writer.join()
         return Completed(returncode=returncode, stdout=b"".join(chunks), stderr=stderr)
 
     def error_from(self, operation: str, done: Completed) -> GitFailed:
@@ -809,10 +813,8 @@ def _resolve(git: GitSession, prefix: str) -> str:
     """The one commit whose id starts with ``prefix``; raises ``RevisionNotFound``/``Ambiguous``."""
     repo = git.repo()
     listed = git.run(REV_PARSE, "rev-parse", f"--disambiguate={prefix}", cwd=repo.toplevel)
-    if listed.returncode not in (0, 1) and listed.stdout.strip() == b"":
-        line = first_line(listed.stderr, git.redactor)
-        if "short object ID" not in line and "ambiguous" not in line:
-            raise git.failed(REV_PARSE, "GitError", line)
+    if listed.returncode != 0:
+        raise git.error_from(REV_PARSE, listed)
     candidates = [
         c
         for c in listed.stdout.decode("ascii", errors="replace").split()
@@ -866,7 +868,11 @@ def _is_ancestor(
             )
             return None, EvidenceError(operation=MERGE_BASE, code="ShallowClone", message=why)
         return False, None
-    return None, git.error_from(MERGE_BASE, done).error
+    error = git.error_from(MERGE_BASE, done).error
+    if repo.is_shallow:
+        why = _unshallow_advice(f"git could not answer ({error.message})")
+        return None, EvidenceError(operation=MERGE_BASE, code="ShallowClone", message=why)
+    return None, error
 
 
 def collect_revision(

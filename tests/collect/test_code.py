@@ -18,6 +18,7 @@ from reporter.collect.code import (
     LINE_TEXT_CHARS,
     MAX_LINE_NUMBERS,
     collect_code,
+    scan_many,
     scan_stream,
 )
 from reporter.collect.git import GitSession
@@ -712,3 +713,33 @@ def test_one_read_per_file_for_several_markers(tmp_path: Path) -> None:
         ("two", "BETA", True),
         ("two", "GAMMA", False),
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b"a", b"b", b"\n", b"ab", b"ba\n"]), max_size=40).map(b"".join),
+    needles=st.lists(
+        st.lists(st.sampled_from([b"a", b"b", b"\n"]), min_size=1, max_size=3).map(b"".join),
+        min_size=1,
+        max_size=4,
+    ),
+    limit=st.integers(min_value=0, max_value=50),
+    chunk_size=st.integers(min_value=1, max_value=7),
+)
+def test_scan_many_is_each_needle_over_the_first_limit_bytes(
+    data: bytes, needles: list[bytes], limit: int, chunk_size: int
+) -> None:
+    outcome = scan_many(io.BytesIO(data).read, needles, limit=limit, chunk_size=chunk_size)
+    seen = data[:limit]
+    assert outcome.bytes_read == len(seen)
+    assert outcome.cut == (len(data) > limit)
+    for needle, result in zip(needles, outcome.results, strict=True):
+        assert result.lines == naive_lines(seen, needle)
+
+
+def test_empty_file_is_read_even_when_the_budget_is_spent(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", b"x" * 10)
+    write(tmp_path / "empty.py", b"")
+    fixes = [hotfix("h", ("a.py", "x"), ("empty.py", "MARK"))]
+    evidence = collect_code(tmp_path, fixes, (), REDACTOR, total_budget=10)
+    assert [(m.found, m.error) for m in evidence.markers] == [(True, None), (False, None)]

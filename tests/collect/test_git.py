@@ -842,3 +842,60 @@ def test_git_blob_budget_makes_the_fix_unknown_not_uncommitted(tmp_path: Path) -
     assert fix.commit is None
     assert fix.error is not None
     assert fix.error.code == "ScanBudget"
+
+
+# --------------------------------------------------------------------------- cost
+
+
+def test_one_git_log_and_one_cat_file_for_every_marker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    ids = branch_merged_after_the_image(repo)
+    calls = fake_git(tmp_path, monkeypatch, "")
+    fixes = [
+        hotfix("ws", ("app/ws.py", "Requested platforms"), ("app/other.py", "tidy")),
+        hotfix("base", ("app/ws.py", "base")),
+        hotfix("docs", ("README.md", "12:00 image")),
+    ]
+    evidence = collect_code(repo, fixes, {"ws", "base", "docs"}, REDACTOR)
+    assert [c.commit for c in evidence.fix_commits] == [ids["merge"], ids["base"], ids["main"]]
+    commands = [line.split(" -C ", 1)[1].split()[1] for line in calls.read_text().splitlines()]
+    # One walk on main, one on the merged branch (to name the branch commit), one object
+    # reader for every blob and commit, and the few rev-parse/ls-tree set-up calls.
+    assert commands.count("log") == 2
+    assert commands.count("cat-file") == 1
+    assert len(commands) <= 8
+
+
+def test_session_is_for_its_root(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    branch_merged_after_the_image(repo)
+    with pytest.raises(ValueError, match="git session"):
+        collect_code(
+            repo, [hotfix("h", ("a.py", "x"))], {"h"}, REDACTOR, git=GitSession(tmp_path, REDACTOR)
+        )
+
+
+def test_cancel_stops_the_file_scan(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", "MARK\n")
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        collect_code(
+            tmp_path,
+            [hotfix("h", ("a.py", "MARK"))],
+            (),
+            REDACTOR,
+            git=GitSession(tmp_path, REDACTOR, cancel=cancel),
+        )
+
+
+def test_older_blob_missing_from_a_full_clone_is_a_git_error(tmp_path: Path) -> None:
+    repo = make_source(tmp_path / "repo")
+    older = git(repo, "rev-parse", "HEAD~1:a.py")
+    (repo / ".git/objects" / older[:2] / older[2:]).unlink()
+    found = fix_of(repo, ("a.py", "MARK"))
+    assert found.error is not None
+    assert found.error.code == "GitError"
+    assert older in found.error.message
