@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import IO
 
 from reporter.collect.git import (
-    OBJECT_ID,
     CatFile,
     CommitInfo,
     GitFailed,
@@ -808,35 +807,35 @@ def _date_markers(
             item.error = EvidenceError(operation=GIT_LOG, code="GitError", message=message)
 
 
-def _introduced_by(
+def _branch_intros(
     git: GitSession,
     reader: _Reader,
     repo: Repo,
     merge: CommitInfo,
     items: Sequence[_Dated],
     redactor: Redactor,
-) -> str | None:
-    """The commit on the merged branch that brought the markers of ``items`` in, if any.
+) -> dict[int, tuple[int, int, str]]:
+    """Where each item (by index) came in on the branch ``merge`` brought in.
 
-    The branch is the first other parent of ``merge`` that holds every marker; on its
-    first-parent history down to where it left the first parent, the newest introduction
-    among the markers. None when no merged parent holds them all (the merge itself added
-    them) or the branch had them before it left.
+    For each item, the first merged parent (second, third... parent) holding its text; on
+    that parent's first-parent history down to where it left the first parent, the newest
+    introduction. The value sorts newest first: ``(parent number, position, commit)``.
+    Items no merged parent holds (the merge itself added them), or that the branch already
+    had when it left, are left out. One walk per merged parent for all items.
     """
-    for parent in merge.parents[1:]:
-        try:
-            started = _start_tracks(git, reader, repo, parent, items, redactor)
-        except GitFailed:
-            return None
-        if any(isinstance(result, EvidenceError) for result in started.values()):
-            continue
-        tracks = [t for t in started.values() if isinstance(t, _Track)]
-        _walk(git, reader, repo, [parent, merge.parents[0]], tracks)
-        intros = [t.intro for t in tracks]
-        if any(t.error is not None for t in tracks) or None in intros:
-            return None
-        return min((i for i in intros if i is not None), key=lambda i: i.position).commit
-    return None
+    found: dict[int, tuple[int, int, str]] = {}
+    left = list(range(len(items)))
+    for number, parent in enumerate(merge.parents[1:], start=1):
+        if not left:
+            break
+        started = _start_tracks(git, reader, repo, parent, [items[i] for i in left], redactor)
+        tracks = {left[k]: result for k, result in started.items() if isinstance(result, _Track)}
+        _walk(git, reader, repo, [parent, merge.parents[0]], list(tracks.values()))
+        for index, track in tracks.items():
+            if track.intro is not None:
+                found[index] = (number, track.intro.position, track.intro.commit)
+        left = [i for i in left if i not in tracks]
+    return found
 
 
 def _fix_commits(
@@ -857,77 +856,106 @@ def _fix_commits(
             for item in dated:
                 if item.error is None:
                     item.error = failed.error
-        results: list[FixCommit] = []
-        commits: dict[str, CommitInfo | EvidenceError] = {}
-        merged: dict[str, str | None] = {}
-        for fix in wanted:
-            items = [item for item in dated if item.hotfix == fix.id]
-            results.append(
-                _one_fix_commit(git, reader, repo, fix.id, items, commits, merged, redactor)
-            )
-    return tuple(results)
+        return _assemble(git, reader, repo, wanted, dated, redactor)
 
 
-def _one_fix_commit(
+def _intro(item: _Dated) -> _Intro:
+    assert item.track is not None
+    assert item.track.intro is not None
+    return item.track.intro
+
+
+def _assemble(
     git: GitSession,
     reader: _Reader,
     repo: Repo,
-    hotfix: str,
-    items: Sequence[_Dated],
-    commits: dict[str, CommitInfo | EvidenceError],
-    merged: dict[str, str | None],
+    wanted: Sequence[HotfixSection],
+    dated: Sequence[_Dated],
     redactor: Redactor,
-) -> FixCommit:
-    """The newest introduction among the hotfix's markers; ``NotCommitted`` wins over it."""
-    errors = [item.error for item in items if item.error is not None]
-    for error in errors:
-        if error.code == "NotCommitted":
-            return FixCommit(hotfix=hotfix, error=error)
-    if errors:
-        return FixCommit(hotfix=hotfix, error=errors[0])
-    assert all(item.track is not None and item.track.intro is not None for item in items)
-    last = min(
-        items, key=lambda item: item.track.intro.position if item.track and item.track.intro else 0
-    )
-    assert last.track is not None
-    assert last.track.intro is not None
-    oid = last.track.intro.commit
-    if oid not in commits:
-        try:
-            commits[oid] = read_commit(reader.cat, oid)
-        except GitFailed as failed:
-            commits[oid] = failed.error
-    info = commits[oid]
-    if isinstance(info, EvidenceError):
-        return FixCommit(
-            hotfix=hotfix, commit=oid if OBJECT_ID.fullmatch(oid) else None, error=info
-        )
-    via_merge = len(info.parents) > 1
-    introduced_by: str | None = None
-    if via_merge:
-        same = [
-            item
-            for item in items
-            if item.track is not None
-            and item.track.intro is not None
-            and item.track.intro.commit == oid
-        ]
-        key = f"{oid}:{hotfix}"
-        if key not in merged:
+) -> tuple[FixCommit, ...]:
+    """Per hotfix, the newest introduction among its markers; ``NotCommitted`` wins over it."""
+    failed: dict[str, EvidenceError] = {}
+    last: dict[str, _Dated] = {}
+    for fix in wanted:
+        items = [item for item in dated if item.hotfix == fix.id]
+        errors = [item.error for item in items if item.error is not None]
+        uncommitted = [e for e in errors if e.code == "NotCommitted"]
+        if errors:
+            failed[fix.id] = (uncommitted or errors)[0]
+        else:
+            last[fix.id] = min(items, key=lambda item: _intro(item).position)
+    infos: dict[str, CommitInfo | EvidenceError] = {}
+    for item in last.values():
+        oid = _intro(item).commit
+        if oid not in infos:
             try:
-                merged[key] = _introduced_by(git, reader, repo, info, same, redactor)
-            except GitFailed:  # only the branch commit stays unnamed; the fix commit stands
-                merged[key] = None
-        introduced_by = merged[key]
-    return FixCommit(
-        hotfix=hotfix,
-        commit=oid,
-        committed_at=info.committed_at,
-        subject=info.subject,
-        via_merge=via_merge,
-        introduced_by=introduced_by,
-        method=last.method,
-    )
+                infos[oid] = read_commit(reader.cat, oid)
+            except GitFailed as error:
+                infos[oid] = error.error
+    branch = _branch_commits(git, reader, repo, dated, last, infos, redactor)
+    results: list[FixCommit] = []
+    for fix in wanted:
+        if fix.id in failed:
+            results.append(FixCommit(hotfix=fix.id, error=failed[fix.id]))
+            continue
+        item = last[fix.id]
+        info = infos[_intro(item).commit]
+        if isinstance(info, EvidenceError):
+            results.append(FixCommit(hotfix=fix.id, error=info))
+            continue
+        results.append(
+            FixCommit(
+                hotfix=fix.id,
+                commit=info.commit,
+                committed_at=info.committed_at,
+                subject=info.subject,
+                via_merge=len(info.parents) > 1,
+                introduced_by=branch.get(fix.id),
+                method=item.method,
+            )
+        )
+    return tuple(results)
+
+
+def _branch_commits(
+    git: GitSession,
+    reader: _Reader,
+    repo: Repo,
+    dated: Sequence[_Dated],
+    last: dict[str, _Dated],
+    infos: dict[str, CommitInfo | EvidenceError],
+    redactor: Redactor,
+) -> dict[str, str]:
+    """For each hotfix fixed by a merge, the branch commit that brought its markers in.
+
+    One branch walk per merge for every marker of every hotfix that merge fixed. A hotfix
+    gets a branch commit only when every one of its markers the merge brought in is found
+    on the branch (the newest of them); otherwise it is left out (the merge itself added
+    one, or the branch cannot be read: only the branch commit stays unnamed).
+    """
+    per_merge: dict[str, list[_Dated]] = {}
+    for hotfix, item in last.items():
+        oid = _intro(item).commit
+        info = infos[oid]
+        if isinstance(info, CommitInfo) and len(info.parents) > 1:
+            per_merge.setdefault(oid, []).extend(
+                d
+                for d in dated
+                if d.hotfix == hotfix and d.track is not None and _intro(d).commit == oid
+            )
+    named: dict[str, str] = {}
+    for oid, items in per_merge.items():
+        info = infos[oid]
+        assert isinstance(info, CommitInfo)
+        try:
+            found = _branch_intros(git, reader, repo, info, items, redactor)
+        except GitFailed:
+            continue
+        for hotfix in dict.fromkeys(item.hotfix for item in items):
+            mine = [i for i, item in enumerate(items) if item.hotfix == hotfix]
+            if all(i in found for i in mine):
+                named[hotfix] = min(found[i] for i in mine)[2]
+    return named
 
 
 # --------------------------------------------------------------------------- all

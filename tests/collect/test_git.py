@@ -857,9 +857,16 @@ def test_one_git_log_and_one_cat_file_for_every_marker(
         hotfix("ws", ("app/ws.py", "Requested platforms"), ("app/other.py", "tidy")),
         hotfix("base", ("app/ws.py", "base")),
         hotfix("docs", ("README.md", "12:00 image")),
+        hotfix("tidy", ("app/other.py", "tidy")),
     ]
-    evidence = collect_code(repo, fixes, {"ws", "base", "docs"}, REDACTOR)
-    assert [c.commit for c in evidence.fix_commits] == [ids["merge"], ids["base"], ids["main"]]
+    evidence = collect_code(repo, fixes, {"ws", "base", "docs", "tidy"}, REDACTOR)
+    got = [(c.commit, c.introduced_by) for c in evidence.fix_commits]
+    assert got == [
+        (ids["merge"], ids["branch_tip"]),  # the newer of its two branch commits
+        (ids["base"], None),
+        (ids["main"], None),
+        (ids["merge"], ids["branch_tip"]),
+    ]
     commands = [line.split(" -C ", 1)[1].split()[1] for line in calls.read_text().splitlines()]
     # One walk on main, one on the merged branch (to name the branch commit), one object
     # reader for every blob and commit, and the few rev-parse/ls-tree set-up calls.
