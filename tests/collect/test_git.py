@@ -906,3 +906,19 @@ def test_older_blob_missing_from_a_full_clone_is_a_git_error(tmp_path: Path) -> 
     assert found.error is not None
     assert found.error.code == "GitError"
     assert older in found.error.message
+
+
+def test_config_that_blocks_git_costs_only_the_budget(tmp_path: Path) -> None:
+    """An ``include.path`` naming a FIFO makes every git wait forever for a writer."""
+    repo = tmp_path / "repo"
+    branch_merged_after_the_image(repo)
+    fifo = tmp_path / "config.fifo"
+    os.mkfifo(fifo)
+    git(repo, "config", "include.path", str(fifo))
+    with GitSession(repo, REDACTOR, budget_s=0.3) as session:
+        found = fix_of(repo, ("app/ws.py", "Requested platforms"), git_session=session)
+        revision = collect_revision(session, "abcdef1", "spec", {"h": None})
+    assert found.error is not None
+    assert (found.error.operation, found.error.code) == ("git rev-parse", "Timeout")
+    assert revision.error is not None
+    assert revision.error.code == "Timeout"
