@@ -279,7 +279,8 @@ class CodeMarkerEvidence(Frozen):
     path: Id
     text: Id
     found: bool | None = None
-    """True/False when the file was read; None when it could not be read."""
+    """True/False when the file was read; None when it could not be read, or when the byte
+    budget stopped the scan before the text was seen (``error`` code ``ScanBudget``)."""
     file_exists: bool | None = None
     lines: tuple[int, ...] = ()
     """1-based line numbers where the text occurs."""
@@ -306,7 +307,10 @@ class FixCommit(Frozen):
     introduced_by: Id | None = None
     """With ``via_merge``: the commit on the merged branch that first added the marker."""
     method: Id | None = None
-    """How it was found, as the command that re-checks it (``git log --first-parent -S...``)."""
+    """How it was found, as the command that re-checks it, run in ``code.root``
+    (``git log --first-parent -m ... -S<text> -- <path>``: the first-parent commits that
+    changed how often the text occurs, newest first; the fix commit is the newest whose
+    first parent lacks it)."""
 
 
 class CodeEvidence(Frozen):
@@ -359,7 +363,8 @@ class FixInRevision(Frozen):
     hotfix: Id
     fix_commit: Id | None = None
     contains: bool | None = None
-    """``git merge-base --is-ancestor FIX REVISION``: True, False, or None when unknown."""
+    """``git merge-base --is-ancestor FIX REVISION``: True, False, or None when unknown
+    (no fix commit, a "no" in a shallow clone, git failing: see ``error``)."""
     error: EvidenceError | None = None
 
 
@@ -375,7 +380,9 @@ class RevisionEvidence(Frozen):
     subject: str | None = None
     fixes: tuple[FixInRevision, ...] = ()
     error: EvidenceError | None = None
-    """The revision could not be looked up (not in the checkout, shallow clone, git error)."""
+    """The revision could not be looked up: ``InvalidRevision``, ``RevisionNotFound``,
+    ``AmbiguousRevision``, ``ShallowClone``, ``Grafted``, ``NotGit``, ``Timeout``,
+    ``GitError``... (repeated on every entry of ``fixes``)."""
 
 
 # --------------------------------------------------------------------------- all

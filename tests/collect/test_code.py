@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import subprocess
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,17 +12,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporter.collect import code
+from reporter.checks import code_has_marker
 from reporter.collect.code import (
     CHUNK_BYTES,
     LINE_TEXT_CHARS,
     MAX_LINE_NUMBERS,
     collect_code,
+    scan_many,
     scan_stream,
 )
-from reporter.model import CodeEvidence, CodeMarkerEvidence, FixCommit
+from reporter.collect.git import GitSession
+from reporter.model import CodeEvidence, CodeMarkerEvidence, FixCommit, Status
 from reporter.redact import Redactor
-from reporter.spec import CodeMarker, HotfixSection
+from reporter.spec import HotfixSection
+from tests.collect.gitrepo import commit, git, hotfix, init_repo, write
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -32,48 +33,6 @@ REDACTOR = Redactor()
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def hotfix(fix_id: str, *entries: tuple[str, str]) -> HotfixSection:
-    return HotfixSection(id=fix_id, code=tuple(CodeMarker(path=p, contains=c) for p, c in entries))
-
-
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    path.write_bytes(data)
-    return path
-
-
-def git_env(when: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
-    if when is not None:
-        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
-    return env
-
-
-def git(repo: Path, *args: str, when: str | None = None) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=repo, env=git_env(when), check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
-
-
-def init_repo(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
-    git(path, "config", "user.name", "Test Author")
-    git(path, "config", "user.email", "author@example.com")
-    git(path, "config", "commit.gpgsign", "false")
-    return path
-
-
-def commit(repo: Path, message: str, when: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message, when=when)
-    return git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture(autouse=True)
@@ -572,36 +531,43 @@ def test_git_failing_reports_its_stderr(tmp_path: Path) -> None:
     assert "\n" not in found.error.message
 
 
-def slow_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hang_on: str) -> None:
-    """A `git` first on PATH that hangs on one subcommand and runs the real git otherwise."""
+def slow_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hang_on: str) -> Path:
+    """A `git` first on PATH that hangs on one subcommand and runs the real git otherwise.
+
+    The hanging one writes its process id to the file returned before it sleeps.
+    """
     real = shutil.which("git")
     assert real is not None
     bin_dir = tmp_path / "slow-bin"
+    pid_file = tmp_path / "slow.pid"
     write(
         bin_dir / "git",
-        f'#!/bin/sh\ncase "$*" in *" {hang_on} "*) exec sleep 30;; esac\nexec {real} "$@"\n',
+        f'#!/bin/sh\ncase "$*" in *" {hang_on} "*) echo $$ > {pid_file}; exec sleep 30;; esac\n'
+        f'exec {real} "$@"\n',
     ).chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setattr(code, "GIT_TIMEOUT", 0.5)
+    return pid_file
 
 
 @pytest.mark.parametrize(
     ("hang_on", "operation"), [("log", "git log"), ("cat-file", "git cat-file")]
 )
-def test_git_timeout(
+def test_git_budget_ends_a_hanging_git(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hang_on: str, operation: str
 ) -> None:
     repo = init_repo(tmp_path / "repo")
     write(repo / "a.py", "MARK\n")
     commit(repo, "add", "2025-11-25T10:00:00Z")
-    slow_git(tmp_path, monkeypatch, hang_on)
-    started = time.monotonic()
-    evidence = collect_code(repo, [hotfix("h", ("a.py", "MARK"))], {"h"}, REDACTOR)
-    assert time.monotonic() - started < 10
+    pid_file = slow_git(tmp_path, monkeypatch, hang_on)
+    with GitSession(repo, REDACTOR, budget_s=0.5) as session:
+        evidence = collect_code(repo, [hotfix("h", ("a.py", "MARK"))], {"h"}, REDACTOR, git=session)
     assert evidence.is_git is True
     found = only_commit(evidence)
     assert found.error is not None
     assert (found.error.operation, found.error.code) == (operation, "Timeout")
+    assert "0.5 s" in found.error.message
+    with pytest.raises(ProcessLookupError):  # the hanging process was killed and reaped
+        os.kill(int(pid_file.read_text()), 0)
 
 
 def test_inherited_git_dir_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -666,3 +632,114 @@ def test_scan_stream_stops_at_max_lines() -> None:
 def test_scan_stream_refuses_an_empty_needle() -> None:
     with pytest.raises(ValueError, match="empty"):
         scan_stream(io.BytesIO(b"x").read, b"")
+
+
+# --------------------------------------------------------------------------- byte budgets
+
+
+def bytes_read_by_this_process() -> int:
+    """``rchar`` of /proc/self/io: every byte this process read through a system call."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar in /proc/self/io")
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs /proc/self/io")
+def test_sparse_file_costs_only_the_budget(tmp_path: Path) -> None:
+    sparse = tmp_path / "big.py"
+    with sparse.open("wb") as handle:
+        handle.truncate(64 * 1024 * 1024 * 1024)  # 64 GiB of holes
+    budget = 4 * 1024 * 1024
+    before = bytes_read_by_this_process()
+    evidence = collect_code(
+        tmp_path, [hotfix("h", ("big.py", "MARK"))], (), REDACTOR, file_budget=budget
+    )
+    read = bytes_read_by_this_process() - before
+    assert read < 2 * budget  # not 64 GiB: the budget (plus a probe byte and small files)
+    marker = only_marker(evidence)
+    assert marker.found is None  # not known absent
+    assert marker.file_exists is True
+    assert marker.error is not None
+    assert marker.error.code == "ScanBudget"
+    assert "4 MiB of 64 GiB" in marker.error.message
+    check = code_has_marker(hotfix("h", ("big.py", "MARK")), evidence)
+    assert check.status is Status.UNKNOWN
+
+
+def test_marker_before_the_cut_is_found(tmp_path: Path) -> None:
+    write(tmp_path / "big.py", b"MARK\n" + b"x" * 300_000)
+    evidence = collect_code(
+        tmp_path, [hotfix("h", ("big.py", "MARK"))], (), REDACTOR, file_budget=100_000
+    )
+    marker = only_marker(evidence)
+    assert (marker.found, marker.lines, marker.error) == (True, (1,), None)
+
+
+def test_file_exactly_at_the_budget_is_read_whole(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", b"x" * 99_995 + b"MARK\n")
+    marker = only_marker(
+        collect_code(tmp_path, [hotfix("h", ("a.py", "MARK"))], (), REDACTOR, file_budget=100_000)
+    )
+    assert marker.found is True
+    absent = only_marker(
+        collect_code(tmp_path, [hotfix("h", ("a.py", "NOPE"))], (), REDACTOR, file_budget=100_000)
+    )
+    assert (absent.found, absent.error) == (False, None)
+
+
+def test_total_budget_spans_every_file(tmp_path: Path) -> None:
+    for name in ("a.py", "b.py", "c.py"):
+        write(tmp_path / name, b"x" * 40_000 + b"\nMARK\n")
+    fixes = [hotfix("h", ("a.py", "MARK"), ("b.py", "MARK"), ("c.py", "NOPE"))]
+    evidence = collect_code(tmp_path, fixes, (), REDACTOR, total_budget=60_000)
+    a, b, c = evidence.markers
+    assert a.found is True
+    assert b.found is None  # the run's budget ran out inside b.py
+    assert b.error is not None
+    assert b.error.code == "ScanBudget"
+    assert "for all code files of the run" in b.error.message
+    assert c.found is None
+    assert c.error is not None
+    assert c.error.code == "ScanBudget"
+
+
+def test_one_read_per_file_for_several_markers(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", b"ALPHA\n" + b"x" * 50_000 + b"\nBETA\n")
+    fixes = [hotfix("one", ("a.py", "ALPHA")), hotfix("two", ("a.py", "BETA"), ("a.py", "GAMMA"))]
+    evidence = collect_code(tmp_path, fixes, (), REDACTOR, total_budget=60_000)
+    assert [(m.hotfix, m.text, m.found) for m in evidence.markers] == [
+        ("one", "ALPHA", True),
+        ("two", "BETA", True),
+        ("two", "GAMMA", False),
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b"a", b"b", b"\n", b"ab", b"ba\n"]), max_size=40).map(b"".join),
+    needles=st.lists(
+        st.lists(st.sampled_from([b"a", b"b", b"\n"]), min_size=1, max_size=3).map(b"".join),
+        min_size=1,
+        max_size=4,
+    ),
+    limit=st.integers(min_value=0, max_value=50),
+    chunk_size=st.integers(min_value=1, max_value=7),
+)
+def test_scan_many_is_each_needle_over_the_first_limit_bytes(
+    data: bytes, needles: list[bytes], limit: int, chunk_size: int
+) -> None:
+    outcome = scan_many(io.BytesIO(data).read, needles, limit=limit, chunk_size=chunk_size)
+    seen = data[:limit]
+    assert outcome.bytes_read == len(seen)
+    assert outcome.cut == (len(data) > limit)
+    for needle, result in zip(needles, outcome.results, strict=True):
+        assert result.lines == naive_lines(seen, needle)
+
+
+def test_empty_file_is_read_even_when_the_budget_is_spent(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", b"x" * 10)
+    write(tmp_path / "empty.py", b"")
+    fixes = [hotfix("h", ("a.py", "x"), ("empty.py", "MARK"))]
+    evidence = collect_code(tmp_path, fixes, (), REDACTOR, total_budget=10)
+    assert [(m.found, m.error) for m in evidence.markers] == [(True, None), (False, None)]
