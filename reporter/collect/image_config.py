@@ -1120,10 +1120,14 @@ def _read_response(io_: _SlicedIO, target: _Target, max_bytes: int) -> bytes:
         if 300 <= status < 400:
             location = response.getheader("Location") or ""
             moved = urllib.parse.urlsplit(location)
-            shown = f"{moved.scheme}://{moved.netloc}" if moved.netloc else "elsewhere"
+            shown = (
+                f"{moved.scheme}://{moved.netloc}{moved.path}"
+                if moved.scheme
+                else f"the relative location {moved.path}"
+            )  # never the query: it may carry a signature
             raise BlobError(
                 "Redirect",
-                f"HTTP {status}: {target.shown} redirects to {visible(shown)}; not followed",
+                f"HTTP {status}: {target.shown} redirects to {_shown(shown)}; not followed",
             )
         if status != 200:
             detail = _error_code(response)
@@ -1132,23 +1136,27 @@ def _read_response(io_: _SlicedIO, target: _Target, max_bytes: int) -> bytes:
             if status in RETRYABLE_STATUS:
                 raise _Retryable(code, message)
             raise BlobError(code, message)
-        length = response.getheader("Content-Length")
-        if length is not None and length.strip().isdigit() and int(length) > max_bytes:
-            raise BlobError(
-                "TooLarge", f"{target.shown} is {int(length)} bytes, more than {max_bytes}"
-            )
+        header = (response.getheader("Content-Length") or "").strip()
+        length = int(header) if header.isdigit() else None
+        if length is not None and length > max_bytes:
+            raise BlobError("TooLarge", f"{target.shown} is {length} bytes, more than {max_bytes}")
         body = bytearray()
         while True:
             try:
                 chunk = response.read(64 * 1024)
             except http.client.IncompleteRead as exc:
+                got = len(body) + len(exc.partial)
                 raise _Retryable(
-                    "ConnectionClosedError",
-                    f"{target.shown}: the answer ended after {len(body) + len(exc.partial)} bytes",
+                    "ConnectionClosedError", f"{target.shown}: the answer ended after {got} bytes"
                 ) from None
             except http.client.HTTPException as exc:
                 raise BlobError("BadResponse", f"{target.shown}: {type(exc).__name__}") from None
             if not chunk:
+                if length is not None and len(body) != length:  # http.client does not check
+                    raise _Retryable(
+                        "ConnectionClosedError",
+                        f"{target.shown}: the answer ended after {len(body)} of {length} bytes",
+                    )
                 return bytes(body)
             body += chunk
             if len(body) > max_bytes:

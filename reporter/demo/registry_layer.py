@@ -374,6 +374,28 @@ def push_blob(ecr: Any, repository: str, data: bytes, part_size: int = 1024 * 10
     return digest
 
 
+def put_manifest(
+    ecr: Any, repository: str, manifest: str, media_type: str, tag: str | None = None
+) -> str:
+    """Push ``manifest`` (``PutImage``, tagged ``tag`` or by digest only); its digest.
+
+    The digest is the SHA-256 of the manifest's bytes, given to ``PutImage`` as
+    ``imageDigest``: moto would otherwise make one up from the layer digests (or at
+    random for an index), while registries hash the bytes.
+    """
+    digest = "sha256:" + hashlib.sha256(manifest.encode("utf-8")).hexdigest()
+    request: dict[str, Any] = {
+        "repositoryName": repository,
+        "imageManifest": manifest,
+        "imageManifestMediaType": media_type,
+        "imageDigest": digest,
+    }
+    if tag is not None:
+        request["imageTag"] = tag
+    ecr.put_image(**request)
+    return digest
+
+
 # --------------------------------------------------------------------------- the server
 
 
