@@ -6,7 +6,7 @@ label names a real commit of the checkout:
 
 1. :data:`PRE_FIX_AT` (2025-11-25T21:47:12Z): the tree as it was built into the running
    image, with the pre-fix versions of the two files the code markers live in
-   (``history/*.before``: the websocket handler without ``Requested platforms``, the
+   (``before_fix/*.before``: the websocket handler without ``Requested platforms``, the
    parser without ``requested_platforms=`` and ``platform sections in markdown``);
 2. :data:`FIX_COMMITTED_AT` (2025-11-26T08:00:00Z): the three hotfixes, i.e. the bundled
    tree as it is.
@@ -59,7 +59,7 @@ BEFORE_FIX = {
     "backend/app/api/websocket.py": "websocket.py.before",
     "backend/app/services/content_parser.py": "content_parser.py.before",
 }
-"""Files of the code tree whose pre-fix version ``history/`` holds."""
+"""Files of the code tree whose pre-fix version ``before_fix/`` holds."""
 
 _SKIPPED = frozenset({".git", "__pycache__"})
 
@@ -94,7 +94,7 @@ def tree_files(root: Path) -> dict[str, bytes]:
 
 def before_fix(files: dict[str, bytes]) -> dict[str, bytes]:
     """``files`` with the pre-fix versions of :data:`BEFORE_FIX` in place."""
-    history = resources.files("reporter.demo").joinpath("history")
+    history = resources.files("reporter.demo").joinpath("before_fix")
     return files | {path: history.joinpath(name).read_bytes() for path, name in BEFORE_FIX.items()}
 
 
