@@ -12,9 +12,10 @@ call:
    second ``BatchGetImage``, by its digest. Every manifest is checked against the digest
    it was asked by (the SHA-256 of its bytes).
 2. ``ecr:GetDownloadUrlForLayer`` for the config's digest: a pre-signed URL.
-3. An HTTP GET of exactly that URL (:class:`BlobFetcher`): size-capped, timed out,
-   cancellable, no redirect followed, no credentials sent, nothing else fetched; the body
-   must have the size and the digest the manifest names.
+3. An HTTP GET of exactly that URL (:class:`BlobFetcher`): size-capped (at the size the
+   manifest names, itself at most :data:`MAX_CONFIG_BYTES`), timed out, cancellable, no
+   redirect followed, no credentials sent, nothing else fetched; the body must have the
+   size and the digest the manifest names.
 
 Then ``config.Labels`` gives the revision (the value of ``[image] revision_label``) and
 ``org.opencontainers.image.created`` (else the config's ``created``) the build time.
@@ -262,11 +263,20 @@ def _read(
     if config is None:  # parse_manifest gives image manifests a config
         raise _Failed(_manifest_error("MalformedManifest", "the manifest names no config"))
     facts["config_digest"] = config.digest
+    if config.size > MAX_CONFIG_BYTES:
+        raise _Failed(
+            EvidenceError(
+                operation=GET_BLOB,
+                code="TooLarge",
+                message=f"the manifest says the config is {config.size} bytes,"
+                f" more than the {MAX_CONFIG_BYTES} read",
+            )
+        )
     _check(cancel)
     url = _download_url(api, section, config.digest)
     _check(cancel)
     try:
-        blob = api.fetch_blob(url, MAX_CONFIG_BYTES, cancel)
+        blob = api.fetch_blob(url, config.size, cancel)  # never more than the manifest says
     except BlobError as exc:
         raise _Failed(
             EvidenceError(operation=GET_BLOB, code=exc.code, message=exc.message)

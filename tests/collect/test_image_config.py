@@ -17,6 +17,7 @@ from reporter.collect.image_config import (
     CREATED_LABEL,
     DOCKER_MANIFEST,
     DOCKER_MANIFEST_LIST,
+    MAX_CONFIG_BYTES,
     MAX_LABELS,
     OCI_INDEX,
     OCI_MANIFEST,
@@ -330,6 +331,29 @@ def test_size_in_manifest_differs_from_the_blob(repo: AwsClients, aws_options: A
     assert evidence.revision is None
     assert evidence.error is not None
     assert (evidence.error.operation, evidence.error.code) == ("GET config blob", "SizeMismatch")
+
+
+def test_blob_bigger_than_the_manifest_says_is_not_read_past_that(
+    repo: AwsClients, aws_options: AwsOptions
+) -> None:
+    config = config_blob({REVISION_LABEL: REVISION})
+    push_image(repo, config, size=len(config) - 1)
+
+    evidence = collect(aws_options)
+
+    assert evidence.error is not None
+    assert (evidence.error.operation, evidence.error.code) == ("GET config blob", "TooLarge")
+
+
+def test_config_declared_over_the_cap_is_not_fetched() -> None:
+    config = config_blob(None)
+    api = single(config, size=MAX_CONFIG_BYTES + 1)
+
+    evidence = recorded_collect(api)
+
+    assert evidence.error is not None
+    assert (evidence.error.operation, evidence.error.code) == ("GET config blob", "TooLarge")
+    assert [name for name, _ in api.calls] == ["BatchGetImage"]
 
 
 def test_unreachable_registry() -> None:

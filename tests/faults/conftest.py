@@ -13,7 +13,7 @@ import shutil
 import sys
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -131,7 +131,10 @@ def emulator() -> Iterator[Emulator]:
             moto_api(url, "/moto-api/state-manager/set-transition", _STEADY_TASKS)
             try:
                 seeded = Emulator(url, injector)
-                seed_incident(make_clients(seeded.options()))
+                # Seeding is no test of faults: patient timeouts, so a slow first call on a
+                # busy machine is not retried into "already exists".
+                patient = replace(seeded.options(), connect_timeout=10.0, read_timeout=10.0)
+                seed_incident(make_clients(patient))
                 injector.forget()
                 yield seeded
             finally:
