@@ -315,9 +315,9 @@ def _get_image(
     if isinstance(failures, Sequence) and not isinstance(failures, str):
         for failure in failures:
             if isinstance(failure, Mapping):
-                code = _text(failure.get("failureCode")) or "ImageFailure"
-                reason = _text(failure.get("failureReason")) or "no reason given"
-                wanted = ", ".join(f"{k}={v}" for k, v in image_id.items())
+                code = _shown(_text(failure.get("failureCode")) or "ImageFailure")
+                reason = _shown(_text(failure.get("failureReason")) or "no reason given")
+                wanted = ", ".join(f"{k}={_shown(v)}" for k, v in image_id.items())
                 raise _Failed(
                     EvidenceError(
                         operation=BATCH_GET_IMAGE, code=code, message=f"{wanted}: {reason}"
@@ -394,7 +394,7 @@ def parse_manifest(image: Mapping[str, Any], expected_digest: str | None = None)
     raw = image.get("imageManifest")
     if not isinstance(raw, str) or not raw:
         raise _Failed(missing_field(BATCH_GET_IMAGE, "images[].imageManifest"))
-    digest = "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    digest = "sha256:" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
     image_id = image.get("imageId")
     answered = image_id.get("imageDigest") if isinstance(image_id, Mapping) else None
     for wanted in (expected_digest, answered):
@@ -585,7 +585,7 @@ def parse_config(blob: bytes) -> Mapping[str, str]:
     if not isinstance(labels, Mapping):
         raise _Failed(_config_error("MalformedConfig", "'config.Labels' is not an object"))
     return {
-        str(key): value if isinstance(value, str) else json.dumps(value)
+        _text_only(str(key)): _text_only(value if isinstance(value, str) else json.dumps(value))
         for key, value in labels.items()
     }
 
@@ -674,9 +674,17 @@ def _text(value: object) -> str | None:
 
 def _shown(value: str) -> str:
     """A value from a response, safe in a one-line message (escaped, cut)."""
-    return visible(value[:SHOWN_VALUE_CHARS], keep_newlines=False) + (
+    return visible(_text_only(value[:SHOWN_VALUE_CHARS]), keep_newlines=False) + (
         "..." if len(value) > SHOWN_VALUE_CHARS else ""
     )
+
+
+def _text_only(value: str) -> str:
+    """``value`` with lone surrogates (JSON ``\\ud800`` escapes) as visible escapes.
+
+    They are no text: the evidence could not be written as UTF-8 with them in it.
+    """
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # --------------------------------------------------------------------------- the blob GET
@@ -761,12 +769,12 @@ class BlobFetcher:
             ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url
         ):
             raise BlobError("RefusedUrl", "the URL holds spaces, control or non-ASCII characters")
-        parts = urllib.parse.urlsplit(url)
-        scheme = parts.scheme.lower()
         try:
+            parts = urllib.parse.urlsplit(url)
             port = parts.port
-        except ValueError:
-            raise BlobError("RefusedUrl", "the URL's port is not a number") from None
+        except ValueError as exc:  # a port that is no number, a broken IPv6 address
+            raise BlobError("RefusedUrl", f"the URL cannot be parsed ({exc})") from None
+        scheme = parts.scheme.lower()
         host = (parts.hostname or "").lower()
         if not host:
             raise BlobError("RefusedUrl", f"no host in a {scheme or 'scheme-less'} URL")
@@ -804,6 +812,9 @@ class BlobFetcher:
                 if attempt >= self.max_attempts:
                     retries = f" (after {attempt - 1} retries)" if attempt > 1 else ""
                     raise BlobError(exc.code, f"{exc.message}{retries}") from None
+            except (OSError, ValueError, http.client.HTTPException) as exc:  # what else sockets,
+                # TLS or http.client raise: an error of this GET, never a traceback
+                raise BlobError(type(exc).__name__, f"{target.shown}: {exc}") from None
             delay = min(2.0, 0.1 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
             self._wait(delay, cancel)
             attempt += 1
@@ -853,27 +864,31 @@ class BlobFetcher:
         proxy = proxies.get("https")
         if not proxy or (self._proxies is None and urllib.request.proxy_bypass(target.host)):
             return None
-        parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        try:
+            parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+            port = parts.port or 80
+        except ValueError:
+            raise BlobError("UnsupportedProxy", "HTTPS_PROXY cannot be parsed") from None
         if parts.scheme.lower() != "http" or not parts.hostname:
             raise BlobError(
                 "UnsupportedProxy",
-                f"only an http:// HTTPS_PROXY is supported, not {parts.scheme}://",
+                f"only an http:// HTTPS_PROXY is supported, not {visible(parts.scheme)}://",
             )
         auth = None
         if parts.username is not None:
             user = urllib.parse.unquote(parts.username)
             password = urllib.parse.unquote(parts.password or "")
             auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-        return parts.hostname, parts.port or 80, auth
+        return parts.hostname, port, auth
 
 
 def _endpoint_of(endpoint_url: str | None) -> tuple[str, str, int] | None:
     """``(scheme, host, port)`` of the endpoint; None without one."""
     if not endpoint_url:
         return None
-    parts = urllib.parse.urlsplit(endpoint_url)
-    scheme = parts.scheme.lower()
     try:
+        parts = urllib.parse.urlsplit(endpoint_url)
+        scheme = parts.scheme.lower()
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError:
         return None

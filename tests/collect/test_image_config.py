@@ -756,6 +756,27 @@ def test_recorded_many_labels_are_capped_keeping_revision_and_created() -> None:
     assert evidence.revision == REVISION
 
 
+def test_recorded_lone_surrogates_become_visible_escapes() -> None:
+    blob = b'{"config": {"Labels": {"odd\\udc80": "x\\ud800y"}}}'
+    api = single(blob)
+
+    evidence = recorded_collect(api)
+
+    assert evidence.labels == {"odd\\udc80": "x\\ud800y"}
+    evidence.model_dump_json()  # writable as UTF-8
+
+
+def test_recorded_manifest_with_a_lone_surrogate_is_a_digest_mismatch() -> None:
+    manifest = image_manifest(b"{}").replace('"layers"', '"\ud800layers"')
+    entry = image_entry(manifest, OCI_MANIFEST, digest="sha256:" + "0" * 64)
+
+    evidence = recorded_collect(Recorded({"latest": answer(entry)}))
+
+    assert evidence.error is not None
+    assert evidence.error.code == "DigestMismatch"
+    evidence.model_dump_json()
+
+
 def test_recorded_non_string_label_value_is_kept_as_json() -> None:
     evidence = recorded_collect(single(config_blob({"n": 7, "b": True})))
     assert evidence.labels == {"b": "true", "n": "7"}

@@ -179,6 +179,8 @@ def test_one_get_of_exactly_the_url_without_credentials(
         ("https:///x", None),
         ("https://127.0.0.1:99999/x", None),
         ("//127.0.0.1:{port}/x", None),
+        ("https://[::1/x", None),  # a broken IPv6 address
+        ("https://127.0.0.1:port/x", None),
     ],
 )
 def test_urls_refused_before_any_connection(
@@ -578,6 +580,16 @@ def test_proxy_refusing_the_tunnel(
 
     assert raised.value.code == "ProxyError"
     assert "407" in raised.value.message
+
+
+@pytest.mark.parametrize("proxy", ["http://[::1:3128", "http://proxy:port", "socks5://proxy:1080"])
+def test_unusable_proxy_settings_are_an_error(proxy: str) -> None:
+    blob = BlobFetcher(proxies={"https": proxy})
+
+    with pytest.raises(BlobError) as raised:
+        blob.fetch("https://bucket.s3.amazonaws.com/x", 1024)
+
+    assert raised.value.code == "UnsupportedProxy"
 
 
 def test_https_proxy_scheme_is_not_supported() -> None:
