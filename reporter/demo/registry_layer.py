@@ -180,7 +180,10 @@ class RegistryLayer:
                 f"Invalid parameter at 'layerDigest' failed to satisfy constraint: "
                 f"'must satisfy regular expression pattern: {_DIGEST.pattern}'",
             )
-        repository = ecr_backends[registry][region].repositories.get(repository_name)
+        try:
+            repository = ecr_backends[registry][region].repositories.get(repository_name)
+        except KeyError:  # a region moto does not know
+            repository = None
         if repository is None:
             return _aws_error(
                 start_response,
