@@ -352,6 +352,8 @@ class ImageConfigEvidence(Frozen):
     created: datetime | None = None
     """``org.opencontainers.image.created`` (else the config's ``created``)."""
     error: EvidenceError | None = None
+    labels_omitted: int = 0
+    """Labels of the config not kept in ``labels`` (past the first 100 by name)."""
 
 
 # --------------------------------------------------------------------------- revision

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from reporter.collect.aws import AwsClients, AwsOptions, make_clients
+from reporter.demo.registry_layer import moto_app, serve
 from reporter.demo.server import prepare, restore
 
 REGION = "us-east-1"
@@ -25,12 +25,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """moto's server, started in-process on a free port of 127.0.0.1; yields its URL."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    """moto's server app with the demo's registry layer (what moto lacks of ECR), started
+    in-process on a free port of 127.0.0.1, as the demo's emulator is; yields its URL."""
+    with serve(moto_app(), name="moto-server") as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,14 +1,21 @@
 """``reporter demo``: the reference incident, reproduced on moto's server started in-process.
 
 The real collectors talk to the emulator over HTTP exactly as they talk to AWS; only the
-seeding (:mod:`reporter.demo.seed`) knows it is an emulator.
+seeding (:mod:`reporter.demo.seed`) knows it is an emulator. :func:`demo_environment`
+gives a run what ``reporter verify`` would get: a spec file (in a temporary copy whose
+code tree is a git checkout with the demo history) and AWS options for the emulator.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reporter.collect.aws import AwsOptions
+from reporter.demo.history import DemoHistory
 from reporter.model import Bundle
 
 DEMO_NOW = datetime(2025, 11, 26, 10, 50, tzinfo=UTC)
@@ -16,17 +23,41 @@ DEMO_NOW = datetime(2025, 11, 26, 10, 50, tzinfo=UTC)
 DEMO_STEM = "hotfix-verification-report"
 
 
+@dataclass(frozen=True)
+class DemoEnvironment:
+    """A seeded emulator and the demo spec, ready for a run (valid inside the ``with`` only)."""
+
+    spec_path: Path
+    """The demo spec, in a temporary copy; its ``[code] root`` is a git checkout."""
+    options: AwsOptions
+    """The emulator's URL and dummy credentials: the options ``verify`` would be given."""
+    history: DemoHistory
+    """The code tree's commits; ``history.note`` says why there are none (no git)."""
+
+
+@contextmanager
+def demo_environment() -> Iterator[DemoEnvironment]:
+    """Start the emulator, seed the incident, prepare the spec's copy with its git history.
+
+    The image's revision label names the pre-fix commit of that history. Everything is
+    stopped and removed when the block ends, also when it raises.
+    """
+    from reporter.collect.aws import make_clients
+    from reporter.demo.seed import demo_workspace, seed_incident
+    from reporter.demo.server import demo_options, emulator
+
+    with demo_workspace() as workspace, emulator() as url:
+        options = demo_options(url)
+        seed_incident(make_clients(options), revision=workspace.history.pre_fix)
+        yield DemoEnvironment(workspace.spec_path, options, workspace.history)
+
+
 def demo_bundle() -> Bundle:
     """Start the emulator, seed the incident, collect and judge: the demo's bundle."""
-    from reporter.collect.aws import make_clients
-    from reporter.demo.seed import DEMO_SPEC_NAME, demo_spec_dir, seed_incident
-    from reporter.demo.server import demo_options, emulator
     from reporter.pipeline import RunOptions, run
 
-    with emulator() as url:
-        options = demo_options(url)
-        seed_incident(make_clients(options))
-        return run(demo_spec_dir() / DEMO_SPEC_NAME, DEMO_NOW, RunOptions(aws=options))
+    with demo_environment() as demo:
+        return run(demo.spec_path, DEMO_NOW, RunOptions(aws=demo.options))
 
 
 def run_demo(output_dir: Path) -> tuple[list[Path], Bundle]:

@@ -2,8 +2,12 @@
 
 What the emulator holds afterwards, as real AWS would report it:
 
-- ECR ``content-marketing-swarm-backend``: one image tagged ``latest``, pushed
-  2025-11-25T21:54:59.450Z, i.e. *before* the fixes (committed 2025-11-26T08:00Z);
+- ECR ``content-marketing-swarm-backend``: one image tagged ``latest``, built
+  2025-11-25T21:50:31Z from the pre-fix commit (its config's
+  ``org.opencontainers.image.revision`` label; the config blob is pushed with ECR's
+  layer-upload calls and served by the emulator's registry layer) and pushed
+  2025-11-25T21:54:59.450Z, i.e. *before* the fixes (committed 2025-11-26T08:00Z, see
+  :mod:`reporter.demo.history`);
 - ECS ``content-marketing-swarm-dev-cluster`` / ``content-marketing-swarm-dev-backend-service``:
   desired 2, running 2, one ``PRIMARY`` deployment ``COMPLETED``; its two ``RUNNING``
   Fargate tasks started 2025-11-25T22:03:1xZ (after the push) and run exactly that image
@@ -15,10 +19,10 @@ What the emulator holds afterwards, as real AWS would report it:
 
 Everything is created through boto3 over HTTP. Then the few things moto cannot be told
 over its API are set on moto's in-process backend objects (the server runs in this
-process): the push time (moto stamps "now"), the tasks' timestamps and image digests
-(moto has neither), the service's counts and rollout (moto launches no tasks for a
-service), and log events older than 14 days (``PutLogEvents`` refuses those, so they are
-appended to moto's log streams directly).
+process): the push time (moto stamps "now") and size (moto reports the config's size),
+the tasks' timestamps and image digests (moto has neither), the service's counts and
+rollout (moto launches no tasks for a service), and log events older than 14 days
+(``PutLogEvents`` refuses those, so they are appended to moto's log streams directly).
 
 The tasks stay ``RUNNING`` only when moto's ``ecs::task`` transition is steady, which
 :func:`reporter.demo.server.emulator` arranges.
@@ -32,6 +36,8 @@ import json
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -40,6 +46,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reporter.collect.aws import AwsClients
+from reporter.demo.history import DemoHistory, build_history, expected_history
+from reporter.demo.registry_layer import push_blob, put_manifest
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
@@ -59,6 +67,11 @@ LOG_STREAM_PREFIX = "ecs"
 DESIRED_COUNT = 2
 
 IMAGE_PUSHED_AT = datetime(2025, 11, 25, 21, 54, 59, 450000, tzinfo=UTC)
+IMAGE_CREATED_AT = datetime(2025, 11, 25, 21, 50, 31, tzinfo=UTC)
+"""When the image was built (its ``org.opencontainers.image.created`` label)."""
+IMAGE_SOURCE = "https://github.com/content-marketing-swarm/content-marketing-swarm"
+IMAGE_VERSION = "2025.11.25-2149"
+"""The version the tasks log at start-up."""
 SERVICE_CREATED_AT = datetime(2025, 11, 18, 14, 12, 7, 318000, tzinfo=UTC)
 DEPLOYMENT_STARTED_AT = datetime(2025, 11, 25, 22, 2, 41, 87000, tzinfo=UTC)
 DEPLOYMENT_COMPLETED_AT = datetime(2025, 11, 25, 22, 5, 52, 604000, tzinfo=UTC)
@@ -116,19 +129,27 @@ class SeededImage:
 # --------------------------------------------------------------------------- entry points
 
 
-def seed_incident(clients: AwsClients) -> None:
-    """Create the reference incident in moto (over HTTP), then fix up what moto lacks."""
-    image = _seed_image(clients.ecr)
+def seed_incident(clients: AwsClients, revision: str | None = None) -> None:
+    """Create the reference incident in moto (over HTTP), then fix up what moto lacks.
+
+    The image's config carries ``revision`` as its ``org.opencontainers.image.revision``
+    label: the pre-fix commit of the demo history (by default the id
+    :func:`~reporter.demo.history.expected_history` computes for the bundled code tree).
+    """
+    if revision is None:
+        revision = expected_history(demo_spec_dir() / "code").pre_fix
+    image = _seed_image(clients.ecr, revision)
     task_arns = _seed_service(clients.ecs, image)
     _seed_logs(clients.logs, image, [arn.rsplit("/", 1)[-1] for arn in task_arns])
 
 
 def demo_spec_dir() -> Path:
-    """The folder holding the demo spec (:data:`DEMO_SPEC_NAME`) and its ``code`` tree.
+    """The bundled folder holding the demo spec (:data:`DEMO_SPEC_NAME`) and its ``code`` tree.
 
-    From an installed package or a checkout this is the package's own ``data`` folder.
-    When the package is not on the file system (imported from a zip), the folder is
-    copied into a new temporary folder, removed when the process exits.
+    From an installed package or a checkout this is the package's own ``data`` folder
+    (read it, never change it: the demo works on :func:`demo_workspace`). When the
+    package is not on the file system (imported from a zip), the folder is copied into a
+    new temporary folder, removed when the process exits.
     """
     data = resources.files("reporter.demo").joinpath("data")
     if isinstance(data, Path) and data.is_dir():
@@ -139,9 +160,37 @@ def demo_spec_dir() -> Path:
     return target
 
 
+@dataclass(frozen=True)
+class DemoWorkspace:
+    """The demo's temporary copy of the spec and code tree, the code made a git checkout."""
+
+    folder: Path
+    spec_path: Path
+    """The demo spec in ``folder`` (its ``[code] root`` is ``folder / "code"``)."""
+    history: DemoHistory
+    """The commits of ``code`` (or, without git, the ids they would have and why not)."""
+
+
+@contextmanager
+def demo_workspace() -> Iterator[DemoWorkspace]:
+    """Copy the bundled spec and code tree into a temporary folder and give the code its history.
+
+    The code tree becomes a git repository with the pre-fix and the fix commit
+    (:func:`~reporter.demo.history.build_history`); without git it stays a plain folder
+    and the history's ``note`` says so. The folder is removed when the block ends.
+    """
+    with tempfile.TemporaryDirectory(prefix="reporter-demo-", ignore_cleanup_errors=True) as name:
+        folder = Path(name)
+        _copy_tree(resources.files("reporter.demo").joinpath("data"), folder)
+        history = build_history(folder / "code")
+        yield DemoWorkspace(folder=folder, spec_path=folder / DEMO_SPEC_NAME, history=history)
+
+
 def _copy_tree(source: Traversable, target: Path) -> None:
-    """Copy a resource folder to ``target`` (which exists)."""
+    """Copy a resource folder to ``target`` (which exists), without ``__pycache__`` folders."""
     for entry in source.iterdir():
+        if entry.name == "__pycache__":
+            continue
         if entry.is_dir():
             (target / entry.name).mkdir()
             _copy_tree(entry, target / entry.name)
@@ -152,8 +201,44 @@ def _copy_tree(source: Traversable, target: Path) -> None:
 # --------------------------------------------------------------------------- ECR
 
 
-def image_manifest() -> str:
-    """A Docker image manifest (schema 2) for the backend image, as ECR stores it."""
+def image_config(revision: str) -> bytes:
+    """The backend image's config blob (Docker image config, as ``docker build`` writes it).
+
+    Its labels are what a build pipeline stamps (docker/metadata-action): the commit the
+    image was built from (``revision``), the build time, the source, the version the
+    tasks log at start-up.
+    """
+    created = IMAGE_CREATED_AT.strftime("%Y-%m-%dT%H:%M:%S")
+    config = {
+        "architecture": "amd64",
+        "config": {
+            "Env": [
+                "PATH=/usr/local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "LANG=C.UTF-8",
+                "PYTHON_VERSION=3.11.14",
+            ],
+            "Cmd": ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"],  # noqa: S104 - the image's CMD, not a bind here
+            "WorkingDir": "/app",
+            "ExposedPorts": {"8000/tcp": {}},
+            "Labels": {
+                "org.opencontainers.image.created": f"{created}Z",
+                "org.opencontainers.image.revision": revision,
+                "org.opencontainers.image.source": IMAGE_SOURCE,
+                "org.opencontainers.image.title": REPOSITORY,
+                "org.opencontainers.image.version": IMAGE_VERSION,
+            },
+        },
+        "created": f"{created}.482913077Z",
+        "history": [{"created": f"{created}Z", "created_by": f"/bin/sh -c #(nop) {name}"}
+                    for name, _ in _LAYERS],
+        "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [_fake_digest(f"diff: {n}") for n, _ in _LAYERS]},
+    }  # fmt: skip
+    return json.dumps(config, separators=(",", ":")).encode("utf-8")
+
+
+def image_manifest(config: bytes) -> str:
+    """A Docker image manifest (schema 2) for the backend image and ``config``, as ECR stores it."""
     layers = [
         {"mediaType": _LAYER_MEDIA_TYPE, "size": size, "digest": _fake_digest(name)}
         for name, size in _LAYERS
@@ -163,8 +248,8 @@ def image_manifest() -> str:
         "mediaType": _MANIFEST_MEDIA_TYPE,
         "config": {
             "mediaType": _CONFIG_MEDIA_TYPE,
-            "size": 7_843,
-            "digest": _fake_digest("config: backend 2025-11-25"),
+            "size": len(config),
+            "digest": "sha256:" + hashlib.sha256(config).hexdigest(),
         },
         "layers": layers,
     }
@@ -176,21 +261,20 @@ def manifest_digest(manifest: str) -> str:
     return "sha256:" + hashlib.sha256(manifest.encode("utf-8")).hexdigest()
 
 
-def _seed_image(ecr: ECRClient) -> SeededImage:
+IMAGE_SIZE_BYTES = sum(size for _, size in _LAYERS)
+"""What ECR reports as ``imageSizeInBytes``: the compressed layers' sizes, summed."""
+
+
+def _seed_image(ecr: ECRClient, revision: str) -> SeededImage:
+    """Push the config blob (ECR's layer upload, as ``docker push`` does) and the manifest."""
     repository = ecr.create_repository(
         repositoryName=REPOSITORY,
         imageTagMutability="MUTABLE",
         imageScanningConfiguration={"scanOnPush": False},
     )["repository"]
-    manifest = image_manifest()
-    digest = manifest_digest(manifest)
-    ecr.put_image(
-        repositoryName=REPOSITORY,
-        imageManifest=manifest,
-        imageManifestMediaType=_MANIFEST_MEDIA_TYPE,
-        imageTag=TAG,
-        imageDigest=digest,
-    )
+    config = image_config(revision)
+    push_blob(ecr, REPOSITORY, config)
+    digest = put_manifest(ecr, REPOSITORY, image_manifest(config), _MANIFEST_MEDIA_TYPE, TAG)
     account = repository["registryId"]
     region = ecr.meta.region_name
     _backdate_image(account, region, digest)
@@ -200,7 +284,7 @@ def _seed_image(ecr: ECRClient) -> SeededImage:
 
 
 def _backdate_image(account: str, region: str, digest: str) -> None:
-    """moto stamps ``imagePushedAt`` with "now"; give it the incident's push time."""
+    """moto stamps ``imagePushedAt`` with "now"; give it the incident's push time (and size)."""
     from moto.ecr.models import ecr_backends
 
     repository = ecr_backends[account][region].repositories[REPOSITORY]
@@ -209,6 +293,8 @@ def _backdate_image(account: str, region: str, digest: str) -> None:
         raise DemoSeedError(f"moto holds {len(images)} images with digest {digest}")
     # moto keeps epoch seconds; its serializer takes a datetime and keeps the milliseconds.
     setattr(images[0], "image_pushed_at", IMAGE_PUSHED_AT)  # noqa: B010 - moto types it int
+    # moto reports the config's size as the image's; ECR sums the compressed layers.
+    setattr(images[0], "get_image_size_in_bytes", lambda: IMAGE_SIZE_BYTES)  # noqa: B010
 
 
 # --------------------------------------------------------------------------- ECS

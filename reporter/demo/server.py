@@ -1,6 +1,8 @@
 """The AWS emulator the demo runs against: moto's server, started inside this process.
 
-:func:`emulator` starts moto's ``ThreadedMotoServer`` on a free port of 127.0.0.1 and
+:func:`emulator` serves moto's server app on a free port of 127.0.0.1 (as moto's
+``ThreadedMotoServer`` does), behind :class:`~reporter.demo.registry_layer.RegistryLayer`
+for the layer downloads moto lacks (``GetDownloadUrlForLayer`` and the blob GET), and
 yields its URL; the real collectors then talk to it over HTTP with the options from
 :func:`demo_options`. Nothing leaves the machine and no credentials are needed.
 
@@ -45,26 +47,19 @@ _REQUEST_TIMEOUT = 10.0
 
 @contextmanager
 def emulator() -> Iterator[str]:
-    """Run moto's server on 127.0.0.1 (free port) for the block; yield ``http://127.0.0.1:PORT``.
+    """Run the emulator on 127.0.0.1 (free port) for the block; yield ``http://127.0.0.1:PORT``.
 
     The server starts from an empty state with seeded random ids and steady ECS tasks,
     and is stopped and emptied again on exit, also when the block raises.
     """
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from reporter.demo.registry_layer import moto_app, serve
 
-    with _quiet_request_log():
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
+    with _quiet_request_log(), serve(moto_app(), name="demo-emulator") as url:
+        prepare(url)
         try:
-            host, port = server.get_host_and_port()
-            url = f"http://{host}:{port}"
-            prepare(url)
-            try:
-                yield url
-            finally:
-                restore(url)
+            yield url
         finally:
-            server.stop()
+            restore(url)
 
 
 def demo_options(url: str) -> AwsOptions:

@@ -12,11 +12,17 @@ from typing import Any
 import pytest
 
 from reporter.collect.aws import AwsClients, make_clients
+from reporter.collect.image_config import Boto3EcrConfig, collect_image_config
+from reporter.demo.history import expected_history
 from reporter.demo.seed import (
     CLUSTER,
     CONTAINER,
     DEMO_SPEC_NAME,
+    IMAGE_CREATED_AT,
     IMAGE_PUSHED_AT,
+    IMAGE_SIZE_BYTES,
+    IMAGE_SOURCE,
+    IMAGE_VERSION,
     LOG_GROUP,
     REFERENCE_LINES,
     REPOSITORY,
@@ -24,16 +30,19 @@ from reporter.demo.seed import (
     TASK_STARTED_AT,
     _copy_tree,
     demo_spec_dir,
+    image_config,
     image_manifest,
     log_lines,
     manifest_digest,
     seed_incident,
 )
 from reporter.demo.server import DEMO_ACCOUNT, DEMO_REGION, demo_options, emulator
-from reporter.spec import load_spec
+from reporter.spec import ImageSection, load_spec
 
 WINDOW_START = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
 WINDOW_END = datetime(2025, 11, 26, 11, 0, tzinfo=UTC)
+PRE_FIX = expected_history(demo_spec_dir() / "code").pre_fix
+"""The commit the demo image was built from (its revision label)."""
 NEW_MARKERS = (
     "Requested platforms",
     "requested_platforms=",
@@ -99,7 +108,8 @@ def test_image_was_pushed_before_the_fixes(seeded: AwsClients) -> None:
     assert image["imageTags"] == ["latest"]
     assert image["imageManifestMediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", image["imageDigest"])
-    assert image["imageDigest"] == manifest_digest(image_manifest())
+    assert image["imageDigest"] == manifest_digest(image_manifest(image_config(PRE_FIX)))
+    assert image["imageSizeInBytes"] == IMAGE_SIZE_BYTES  # the layers, as ECR reports it
 
 
 def test_manifest_is_a_docker_v2_manifest(seeded: AwsClients) -> None:
@@ -107,8 +117,36 @@ def test_manifest_is_a_docker_v2_manifest(seeded: AwsClients) -> None:
         repositoryName=REPOSITORY, imageIds=[{"imageTag": "latest"}]
     )
     manifest = images["images"][0]["imageManifest"]
-    assert manifest == image_manifest()
+    assert manifest == image_manifest(image_config(PRE_FIX))
     assert '"mediaType": "application/vnd.docker.distribution.manifest.v2+json"' in manifest
+
+
+def test_image_config_carries_the_pre_fix_revision(seeded: AwsClients) -> None:
+    """The real collector reads the config over HTTP: BatchGetImage, the layer URL, the blob."""
+    options = demo_options(seeded.ecr.meta.endpoint_url)
+    api = Boto3EcrConfig.from_options(seeded.ecr, options)
+
+    config = collect_image_config(api, ImageSection(repository=REPOSITORY))
+
+    assert config.error is None
+    assert config.revision == PRE_FIX
+    assert config.created == IMAGE_CREATED_AT
+    assert config.created < IMAGE_PUSHED_AT
+    assert config.manifest_media_type == "application/vnd.docker.distribution.manifest.v2+json"
+    assert config.manifest_digest == _image(seeded)["imageDigest"]
+    assert config.labels == {
+        "org.opencontainers.image.created": "2025-11-25T21:50:31Z",
+        "org.opencontainers.image.revision": PRE_FIX,
+        "org.opencontainers.image.source": IMAGE_SOURCE,
+        "org.opencontainers.image.title": REPOSITORY,
+        "org.opencontainers.image.version": "2025.11.25-2149",
+    }
+
+
+def test_image_version_is_what_the_tasks_log_at_start() -> None:
+    starts = [line.message for line in log_lines() if "backend starting" in line.message]
+    assert starts
+    assert all(f"version={IMAGE_VERSION})" in message for message in starts)
 
 
 # --------------------------------------------------------------------------- ECS
@@ -221,7 +259,7 @@ def test_demo_spec_loads_and_points_at_the_seeded_resources() -> None:
     assert spec.title == "Hotfix Verification Report"
     assert spec.incident == "INC-2025-1126"
     assert spec.claimed_deployed_at == WINDOW_START
-    assert spec.fixed_at == datetime(2025, 11, 26, 8, 0, tzinfo=UTC)
+    assert spec.fixed_at is None  # from git: the demo's copy of the code is a checkout
     assert spec.aws.region == DEMO_REGION
     assert (spec.image.repository, spec.image.tag) == (REPOSITORY, "latest")
     assert spec.service is not None

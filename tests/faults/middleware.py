@@ -2,9 +2,11 @@
 
 The server is built like moto's ``ThreadedMotoServer`` (werkzeug ``make_server`` on
 127.0.0.1, a free port, threaded, moto's ``DomainDispatcherApplication`` and
-``MotoRequestHandler``), with :class:`FaultInjector` wrapping moto's app. The injector
+``MotoRequestHandler``), with :class:`FaultInjector` wrapping moto's app behind the demo's
+registry layer (``GetDownloadUrlForLayer`` and the blob GET moto lacks). The injector
 picks requests by their ``X-Amz-Target`` header (``Service.Operation``, as the JSON
-protocols of ECR, ECS and CloudWatch Logs send it) and, while a :class:`Fault` is armed,
+protocols of ECR, ECS and CloudWatch Logs send it; a blob GET is :data:`BLOB_GET`, and
+its faults are answered the way Amazon S3 answers) and, while a :class:`Fault` is armed,
 answers them with an error, stalls them past the client's read timeout, drops the
 connection, or passes them to moto and removes fields from moto's answer. It also
 records the target of every request it sees.
@@ -23,6 +25,8 @@ from enum import Enum
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from reporter.demo.registry_layer import BLOB_PATH, moto_app
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -49,6 +53,10 @@ class Kind(Enum):
     """moto answers, then ``field`` is removed from the JSON."""
     REWRITE = "rewrite"
     """moto answers, then ``rewrite`` edits the JSON (a shape moto never gives)."""
+    OVERSIZE = "oversize"
+    """moto answers, then :data:`PADDING` bytes are added to the body."""
+    CORRUPTED = "corrupted"
+    """moto answers, then the body's last byte is changed (same length, other digest)."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +76,15 @@ class Fault:
     """With :attr:`Kind.REWRITE`: edits moto's decoded JSON answer in place."""
 
 
+BLOB_GET = "GetLayerBlob"
+"""The operation name of a GET of a blob URL that GetDownloadUrlForLayer gave out."""
+PADDING = 1024
+
+
 def target_operation(target: str) -> str:
-    """``Logs_20140328.FilterLogEvents`` -> ``FilterLogEvents``."""
+    """``Logs_20140328.FilterLogEvents`` -> ``FilterLogEvents``; a blob GET -> ``GetLayerBlob``."""
+    if target.startswith(f"GET {BLOB_PATH}"):
+        return BLOB_GET
     return target.rsplit(".", 1)[-1]
 
 
@@ -141,6 +156,12 @@ class FaultInjector:
     def _inject(
         self, fault: Fault, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
+        if fault.operation == BLOB_GET and fault.kind in _S3_ERRORS:
+            return _s3_error(start_response, *_S3_ERRORS[fault.kind])
+        if fault.kind is Kind.OVERSIZE:
+            return self._rewrite(environ, start_response, lambda raw: raw + b" " * PADDING)
+        if fault.kind is Kind.CORRUPTED:
+            return self._rewrite(environ, start_response, lambda raw: raw[:-1] + b"\x00")
         if fault.kind is Kind.ACCESS_DENIED:
             message = (
                 "User: arn:aws:sts::123456789012:assumed-role/reporter/ci is not authorized to"
@@ -160,13 +181,17 @@ class FaultInjector:
             connection.shutdown(socket.SHUT_RDWR)
             return _error(start_response, "503 Service Unavailable", "ServiceUnavailable", "gone")
         if fault.kind is Kind.REWRITE and fault.rewrite is not None:
-            return self._edit(fault.rewrite, environ, start_response)
-        return self._edit(lambda body: delete_path(body, fault.field), environ, start_response)
+            edit = fault.rewrite
+            return self._rewrite(environ, start_response, lambda raw: _edited(raw, edit))
+        return self._rewrite(environ, start_response, lambda raw: _without(raw, fault.field))
 
-    def _edit(
-        self, edit: Callable[[Any], object], environ: dict[str, Any], start_response: StartResponse
+    def _rewrite(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        change: Callable[[bytes], bytes],
     ) -> Iterable[bytes]:
-        """Call moto, then ``edit`` its JSON answer in place."""
+        """Call moto, then ``change`` its answer's body."""
         captured: dict[str, Any] = {}
 
         def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -179,12 +204,24 @@ class FaultInjector:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
-        body = json.loads(raw)
-        edit(body)
-        data = json.dumps(body).encode("utf-8")
+        data = change(raw)
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
         start_response(captured["status"], [*headers, ("Content-Length", str(len(data)))])
         return [data]
+
+
+def _edited(raw: bytes, edit: Callable[[Any], object]) -> bytes:
+    """A JSON answer after ``edit`` changed it in place."""
+    body = json.loads(raw)
+    edit(body)
+    return json.dumps(body).encode("utf-8")
+
+
+def _without(raw: bytes, field: FieldPath) -> bytes:
+    """A JSON answer without ``field``."""
+    body = json.loads(raw)
+    delete_path(body, field)
+    return json.dumps(body).encode("utf-8")
 
 
 def delete_path(node: Any, path: FieldPath) -> int:
@@ -207,6 +244,23 @@ def delete_path(node: Any, path: FieldPath) -> int:
     return delete_path(node[head], rest)
 
 
+_S3_ERRORS = {
+    Kind.ACCESS_DENIED: ("403 Forbidden", "AccessDenied", "Request has expired"),
+    Kind.THROTTLED: ("503 Slow Down", "SlowDown", "Please reduce your request rate."),
+    Kind.INTERNAL_ERROR: ("500 Internal Server Error", "InternalError", "Try again."),
+}
+"""How Amazon S3 (which serves ECR's layer URLs) answers these faults."""
+
+
+def _s3_error(start_response: StartResponse, status: str, code: str, message: str) -> list[bytes]:
+    """An Amazon S3 REST error answer (XML)."""
+    data = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
+    start_response(
+        status, [("Content-Type", "application/xml"), ("Content-Length", str(len(data)))]
+    )
+    return [data]
+
+
 def _error(start_response: StartResponse, status: str, code: str, message: str) -> list[bytes]:
     """An AWS JSON-protocol error answer."""
     data = json.dumps({"__type": code, "message": message}).encode("utf-8")
@@ -225,13 +279,9 @@ def _error(start_response: StartResponse, status: str, code: str, message: str) 
 @contextmanager
 def fault_server() -> Iterator[tuple[str, FaultInjector]]:
     """moto's app behind a :class:`FaultInjector` on 127.0.0.1; yields the URL and the injector."""
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
 
-    injector = FaultInjector(DomainDispatcherApplication(create_backend_app))
+    injector = FaultInjector(moto_app())
     server: BaseWSGIServer = make_server(
         "127.0.0.1", 0, injector, threaded=True, request_handler=MotoRequestHandler
     )
