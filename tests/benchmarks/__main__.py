@@ -102,7 +102,7 @@ class RecordedPages:
         self.n, self.page = n, page
 
     def filter_pages(
-        self, group: str, start_ms: int, end_ms: int, pattern: str
+        self, group: str, start_ms: int, end_ms: int, pattern: str | None, limit: int | None = None
     ) -> Iterator[Mapping[str, Any]]:
         batch: list[dict[str, Any]] = []
         token = 0

@@ -14,6 +14,7 @@ replays pages shaped exactly like the FilterLogEvents response in the AWS API re
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -312,6 +313,7 @@ def test_no_markers_asks_nothing() -> None:
     client = RecordedClient([])
     evidence = collect_cloudwatch(Boto3Logs(client.typed()), GROUP, SINCE, UNTIL, [], Redactor())
     assert client.requests == []
+    assert client.live_requests == []
     assert evidence.error is None
     assert evidence.matches == ()
     assert evidence.filter_patterns == ()
@@ -323,18 +325,32 @@ def test_no_markers_asks_nothing() -> None:
 class RecordedClient:
     """Replays FilterLogEvents responses; records each request's parameters.
 
-    A response that is an exception is raised instead; after the last response, the
-    last one is repeated (a service that keeps answering the same thing).
+    Requests without ``filterPattern`` (the liveness call) are answered from ``live``
+    (default: one empty page) and recorded in ``live_requests``; the others from
+    ``responses``. A response that is an exception is raised instead; after the last
+    response, the last one is repeated (a service that keeps answering the same thing).
     """
 
-    def __init__(self, responses: Sequence[Mapping[str, Any] | Exception]) -> None:
+    def __init__(
+        self,
+        responses: Sequence[Mapping[str, Any] | Exception],
+        live: Sequence[Mapping[str, Any] | Exception] | None = None,
+    ) -> None:
         self.responses = list(responses)
+        self.live: list[Mapping[str, Any] | Exception] = [page([])] if live is None else list(live)
         self.requests: list[dict[str, Any]] = []
+        self.live_requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
 
     def filter_log_events(self, **kwargs: Any) -> Mapping[str, Any]:
-        self.requests.append(kwargs)
-        index = min(len(self.requests), len(self.responses)) - 1
-        response = self.responses[index]
+        with self._lock:
+            if "filterPattern" in kwargs:
+                self.requests.append(kwargs)
+                replies, index = self.responses, len(self.requests)
+            else:
+                self.live_requests.append(kwargs)
+                replies, index = self.live, len(self.live_requests)
+        response = replies[min(index, len(replies)) - 1]
         if isinstance(response, Exception):
             raise response
         return response
@@ -500,6 +516,8 @@ def test_split_groups_each_keep_their_counts_and_the_first_error_wins() -> None:
 
     class PerPattern(RecordedClient):
         def filter_log_events(self, **kwargs: Any) -> Mapping[str, Any]:
+            if "filterPattern" not in kwargs:
+                return super().filter_log_events(**kwargs)
             self.requests.append(kwargs)
             if "C" * 400 in kwargs["filterPattern"]:
                 raise denied("AccessDeniedException")
