@@ -30,12 +30,16 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
+
+from tests.faults.middleware import FaultInjector, fault_server
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -621,3 +625,26 @@ def _group_name(given: str) -> str:
         name = given.split(":log-group:", 1)[1]
         return name[:-2] if name.endswith(":*") else name
     return given
+
+
+@contextmanager
+def insights_emulator() -> Iterator[tuple[str, FaultInjector, InsightsEvaluator]]:
+    """moto's server with :class:`InsightsEvaluator` in front, behind a fault injector.
+
+    Yields the URL, the injector (disarmed) and the evaluator. Requests go: injector ->
+    evaluator -> moto, so faults hit the Logs Insights operations too.
+    """
+    made: list[InsightsEvaluator] = []
+
+    def wrap(app: WsgiApp) -> WsgiApp:
+        made.append(InsightsEvaluator(app))
+        return made[0]
+
+    logger = logging.getLogger("werkzeug")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with fault_server(wrap) as (url, injector):
+            yield url, injector, made[0]
+    finally:
+        logger.setLevel(level)

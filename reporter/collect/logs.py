@@ -194,15 +194,38 @@ _bodies = threading.local()
 """The last raw response body botocore was about to parse, per thread."""
 
 
-def _keep_body(response_dict: Mapping[str, Any] | None = None, **_: Any) -> None:
-    _bodies.last = response_dict.get("body") if isinstance(response_dict, Mapping) else None
+def _check_answer(
+    response_dict: Mapping[str, Any] | None = None, operation_model: Any = None, **_: Any
+) -> None:
+    """botocore's ``before-parse`` hook: refuse a successful answer not shaped as documented.
+
+    botocore's parser does not check types: it turns ``{}`` where a list belongs into an
+    empty list (a page with no events, a query with no rows: a false "not seen") and
+    raises ``TypeError`` or ``AttributeError`` on other mismatches. So every 2xx JSON body
+    is checked against the operation's output shape first (:func:`shape_problem`).
+    """
+    body = response_dict.get("body") if isinstance(response_dict, Mapping) else None
+    _bodies.last = body
+    status = response_dict.get("status_code") if isinstance(response_dict, Mapping) else None
+    if not isinstance(body, bytes) or not body or not isinstance(status, int) or status >= 300:
+        return
+    name = f"logs:{getattr(operation_model, 'name', 'unknown')}"
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise MalformedResponse(malformed(name, "the response", "is not JSON")) from None
+    problem = shape_problem(getattr(operation_model, "output_shape", None), document, "")
+    if problem is not None:
+        where, what = problem
+        raise MalformedResponse(malformed(name, where or "the response", what))
 
 
 def watch_parsing(client: object, operations: Sequence[str]) -> None:
-    """Let :func:`call_aws` name the field when botocore cannot parse an answer of ``client``.
+    """Check every successful answer of ``operations`` against its documented shape.
 
-    Registers a ``before-parse`` hook that keeps a reference to the raw body (idempotent;
-    nothing is parsed twice unless botocore fails). Clients without botocore's event system
+    Registers :func:`_check_answer` as a ``before-parse`` hook of ``client`` (idempotent),
+    so a field of the wrong type raises :class:`MalformedResponse` naming it, whether or
+    not botocore's parser would have noticed. Clients without botocore's event system
     (recorded responses in tests) are left alone.
     """
     meta = getattr(client, "meta", None)
@@ -214,17 +237,18 @@ def watch_parsing(client: object, operations: Sequence[str]) -> None:
     for operation in operations:
         events.register(
             f"before-parse.{service_id}.{operation}",
-            _keep_body,
-            unique_id=f"reporter-keep-body-{service_id}-{operation}",
+            _check_answer,
+            unique_id=f"reporter-check-answer-{service_id}-{operation}",
         )
 
 
 def call_aws(
     client: object, operation: str, call: Callable[..., Mapping[str, Any]], **params: Any
 ) -> Mapping[str, Any]:
-    """``call(**params)``; botocore failing to parse the answer raises :class:`MalformedResponse`.
+    """``call(**params)``; an answer not shaped as documented raises :class:`MalformedResponse`.
 
-    AWS errors (``ClientError``, ``BotoCoreError``) propagate unchanged.
+    That is found by the :func:`watch_parsing` hook, or, failing that, by botocore's parser
+    raising. AWS errors (``ClientError``, ``BotoCoreError``) propagate unchanged.
     """
     _bodies.last = None
     try:

@@ -87,3 +87,36 @@ class Replay:
 def error_body(code: str, message: str = "injected") -> tuple[int, dict[str, str]]:
     """An AWS JSON-protocol error answer (HTTP 400)."""
     return 400, {"__type": code, "message": message}
+
+
+def request_key(operation: str, body: Mapping[str, Any]) -> str:
+    """Which recorded answer a request gets.
+
+    ``FilterLogEvents live`` (no ``filterPattern``: the liveness call), ``FilterLogEvents
+    <nextToken>`` (empty for the first page), ``StartQuery <queryString>``,
+    ``GetQueryResults <queryId> [<nextToken>]``, ``StopQuery <queryId>``.
+    """
+    if operation == "FilterLogEvents":
+        if "filterPattern" not in body:
+            return "FilterLogEvents live"
+        return f"FilterLogEvents {body.get('nextToken', '')}"
+    if operation == "StartQuery":
+        return f"StartQuery {body.get('queryString', '')}"
+    if operation == "GetQueryResults":
+        return f"GetQueryResults {body.get('queryId', '')} {body.get('nextToken', '')}".rstrip()
+    return f"{operation} {body.get('queryId', '')}"
+
+
+def keyed(answers: Mapping[str, Answer]) -> Callable[[str, dict[str, Any]], Answer]:
+    """An answer function for :class:`Replay` from answers by :func:`request_key`.
+
+    A request without a recorded answer gets ``ResourceNotFoundException``.
+    """
+
+    def answer(operation: str, body: dict[str, Any]) -> Answer:
+        key = request_key(operation, body)
+        if key in answers:
+            return answers[key]
+        return error_body("ResourceNotFoundException", f"nothing recorded for {key}")
+
+    return answer
