@@ -493,6 +493,8 @@ def _value(cells: Mapping[str, str], name: str, where: str) -> str:
 
 def _number(text: str, where: str) -> int:
     """An integral decimal (``12``, ``12.0``, ``1.2E1``) as an int, else MalformedResponse."""
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_EPOCH_MS)):
+        return int(text)  # the usual answer, without Decimal
     try:
         number = Decimal(text.strip())
     except InvalidOperation:

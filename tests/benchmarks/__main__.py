@@ -28,6 +28,7 @@ from reporter.collect.files import collect_files
 from reporter.collect.logs import collect_cloudwatch
 from reporter.collect.matching import Classifier, Marker
 from reporter.redact import Redactor
+from tests.benchmarks.bench_cloudwatch import main as cloudwatch_benchmarks
 
 START = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
 MARKERS = [
@@ -164,6 +165,7 @@ def main() -> None:
         bench_files(folder, 500_000, ".log.gz")
     bench_cloudwatch(100_000)
     bench_cloudwatch(500_000)
+    cloudwatch_benchmarks(measure)
     bench_demo()
     bench_render()
 
