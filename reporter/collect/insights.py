@@ -84,6 +84,9 @@ MAX_POLLS = 360
 MAX_RESULT_PAGES = 10
 """GetQueryResults pages of one finished query: 100,000 rows, the most a query can hold."""
 
+STOP_WAIT_SECONDS = 1.0
+"""On cancel: how long to wait for StopQuery calls other threads have under way."""
+
 RUNNING = frozenset({"Scheduled", "Running"})
 ENDED = frozenset({"Complete", "Failed", "Cancelled", "Timeout", "Unknown"})
 
@@ -274,45 +277,54 @@ class QueryRegistry:
     def __init__(self, api: InsightsApi) -> None:
         self.api = api
         self._running: set[str] = set()
-        self._lock = threading.Lock()
+        self._stopping = 0
+        self._changed = threading.Condition()
         self.stop_errors: list[EvidenceError] = []
-        """StopQuery calls that failed (the query may run on until Logs Insights ends it)."""
+        """StopQuery calls that failed: the query may run on until Logs Insights ends it (it
+        costs, it changes nothing). A cancelled run names them in its ``Cancelled``."""
         self.stopped: list[str] = []
         """Query ids StopQuery was sent for."""
 
     def add(self, query_id: str) -> None:
         """``query_id`` started."""
-        with self._lock:
+        with self._changed:
             self._running.add(query_id)
 
     def ended(self, query_id: str) -> None:
         """``query_id`` ended on its own: nothing to stop."""
-        with self._lock:
+        with self._changed:
             self._running.discard(query_id)
 
     def stop(self, query_id: str) -> None:
         """StopQuery for ``query_id`` unless it ended or was stopped already."""
-        with self._lock:
+        with self._changed:
             if query_id not in self._running:
                 return
             self._running.discard(query_id)
             self.stopped.append(query_id)
+            self._stopping += 1
+        error: EvidenceError | None = None
         try:
             self.api.stop_query(query_id)
         except AWS_ERRORS as exc:
             error = aws_error(STOP, exc)
-            with self._lock:
-                self.stop_errors.append(error)
         except MalformedResponse as exc:
-            with self._lock:
-                self.stop_errors.append(exc.error)
+            error = exc.error
+        finally:
+            with self._changed:
+                self._stopping -= 1
+                if error is not None:
+                    self.stop_errors.append(error)
+                self._changed.notify_all()
 
     def stop_all(self) -> None:
-        """StopQuery for every query still running."""
-        with self._lock:
+        """StopQuery for every query still running; wait (1 s at most) for those in flight."""
+        with self._changed:
             running = sorted(self._running)
         for query_id in running:
             self.stop(query_id)
+        with self._changed:
+            self._changed.wait_for(lambda: self._stopping == 0, STOP_WAIT_SECONDS)
 
 
 class QueryError(Exception):
@@ -514,9 +526,10 @@ def _flag(text: str, where: str) -> bool:
 
 
 def _count(text: str, where: str) -> int:
+    """A stats row's event count: at least 1 (a combination without events has no row)."""
     value = _number(text, where)
-    if value < 0:
-        raise QueryError(malformed(RESULTS, where, f"is {describe(text)}, not a count"))
+    if value < 1:
+        raise QueryError(malformed(RESULTS, where, f"is {describe(text)}, not a count of events"))
     return value
 
 

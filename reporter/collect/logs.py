@@ -916,7 +916,13 @@ def collect_cloudwatch(
                 )
             )  # fmt: skip
 
-        run_tasks([search, *live_tasks], cancel, on_cancel=registry.stop_all)
+        try:
+            run_tasks([search, *live_tasks], cancel, on_cancel=registry.stop_all)
+        except Cancelled:
+            if registry.stop_errors:
+                failed = "; ".join(error.line() for error in registry.stop_errors)
+                raise Cancelled(f"the CloudWatch Logs search was cancelled ({failed})") from None
+            raise
         outcome = outcome_box[0]
         if outcome.start_error is None or engine != "auto":
             live_event, live_error = _liveness_result(lives, redactor)

@@ -504,6 +504,31 @@ def test_cancel_stops_the_running_query(env: Env) -> None:
     assert env.evaluator.operations().count("GetQueryResults") <= polls_before + 1
 
 
+def test_a_stop_query_that_fails_is_named_in_cancelled(env: Env) -> None:
+    make_groups(env.aws, {GROUP: ["s"]})
+    env.evaluator.polls = 10**6
+    env.injector.arm(Fault("StopQuery", Kind.ACCESS_DENIED))
+    cancel = threading.Event()
+    raised: list[Cancelled] = []
+
+    def run() -> None:
+        try:
+            collect(env, [GROUP], MARKERS, "insights", cancel=cancel)
+        except Cancelled as exc:
+            raised.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    for _ in range(500):
+        if "GetQueryResults" in env.evaluator.operations():
+            break
+        time.sleep(0.01)
+    cancel.set()
+    worker.join(timeout=30)
+    assert len(raised) == 1
+    assert "logs:StopQuery failed: AccessDeniedException" in str(raised[0])
+
+
 def test_a_query_still_running_after_the_poll_budget_is_stopped() -> None:
     answers = {
         "StartQuery " + stats_query([NEW, OLD], *WINDOW): {"queryId": "q-1"},
@@ -609,6 +634,7 @@ def test_excerpts_outside_the_window_are_left_out() -> None:
         (cells(m0="2", m1="0", matched="1", first_seen="0", last_seen="0"), "results[0].m0"),
         (cells(m0="1", m1="0", matched="-1", first_seen="0", last_seen="0"), "matched"),
         (cells(m0="1", m1="0", matched="1.5", first_seen="0", last_seen="0"), "matched"),
+        (cells(m0="1", m1="0", matched="0", first_seen="0", last_seen="0"), "matched"),
         (cells(m0="1", m1="0", matched="1", first_seen="soon", last_seen="0"), "first_seen"),
         (cells(m0="1", m1="0", matched="1", first_seen="1e20", last_seen="0"), "first_seen"),
         (
