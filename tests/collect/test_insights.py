@@ -233,6 +233,7 @@ HOSTILE = [
     "a.*b[0-9]+(x)|y$^",
     "| stats count(*) by m0 # not a command",
     "naïve ✓ 日本",
+    "GET /api/v1/items?id=1&x=/re/ HTTP/1.1",
 ]
 
 
