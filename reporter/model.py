@@ -260,6 +260,9 @@ class LogsEvidence(Frozen):
     """The call that looks for such an event failed."""
     file_stats: tuple[FileStats, ...] = ()
     """Local files: one entry per file read, in reading order."""
+    fallback: EvidenceError | None = None
+    """CloudWatch, ``engine = "auto"``: why Logs Insights, though chosen, was not used (a
+    StartQuery failed); FilterLogEvents searched instead."""
 
     def match(self, text: str) -> LogMatch | None:
         """The match record for ``text``, if that text was searched."""

@@ -28,6 +28,7 @@ from reporter.collect.files import collect_files
 from reporter.collect.logs import collect_cloudwatch
 from reporter.collect.matching import Classifier, Marker
 from reporter.redact import Redactor
+from tests.benchmarks.bench_cloudwatch import main as cloudwatch_benchmarks
 
 START = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
 MARKERS = [
@@ -102,7 +103,7 @@ class RecordedPages:
         self.n, self.page = n, page
 
     def filter_pages(
-        self, group: str, start_ms: int, end_ms: int, pattern: str
+        self, group: str, start_ms: int, end_ms: int, pattern: str | None, limit: int | None = None
     ) -> Iterator[Mapping[str, Any]]:
         batch: list[dict[str, Any]] = []
         token = 0
@@ -164,6 +165,7 @@ def main() -> None:
         bench_files(folder, 500_000, ".log.gz")
     bench_cloudwatch(100_000)
     bench_cloudwatch(500_000)
+    cloudwatch_benchmarks(measure)
     bench_demo()
     bench_render()
 

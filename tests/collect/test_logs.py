@@ -14,19 +14,26 @@ replays pages shaped exactly like the FilterLogEvents response in the AWS API re
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, cast
 
+import pytest
 from botocore.exceptions import ClientError
 from moto.logs.models import LogEvent, logs_backends
 
 from reporter.collect.aws import AwsClients, make_clients
 from reporter.collect.logs import (
+    AUTO_INSIGHTS_GROUPS,
+    AUTO_INSIGHTS_WINDOW,
+    MAX_PAGES,
     MAX_PATTERN_CHARS,
     REPEATED_TOKEN_LIMIT,
     Boto3Logs,
+    PageGuard,
+    choose_engine,
     collect_cloudwatch,
     epoch_ms_window,
     filter_patterns,
@@ -34,8 +41,10 @@ from reporter.collect.logs import (
     quote_term,
 )
 from reporter.collect.matching import EXCERPTS, Marker
+from reporter.errors import Cancelled
 from reporter.redact import REDACTED, Redactor
-from tests.collect.helpers import unreachable_options
+from tests.collect.helpers import client_error, unreachable_options
+from tests.collect.replay import Replay, keyed
 from tests.conftest import ACCOUNT, REGION
 
 if TYPE_CHECKING:
@@ -312,6 +321,7 @@ def test_no_markers_asks_nothing() -> None:
     client = RecordedClient([])
     evidence = collect_cloudwatch(Boto3Logs(client.typed()), GROUP, SINCE, UNTIL, [], Redactor())
     assert client.requests == []
+    assert client.live_requests == []
     assert evidence.error is None
     assert evidence.matches == ()
     assert evidence.filter_patterns == ()
@@ -323,18 +333,32 @@ def test_no_markers_asks_nothing() -> None:
 class RecordedClient:
     """Replays FilterLogEvents responses; records each request's parameters.
 
-    A response that is an exception is raised instead; after the last response, the
-    last one is repeated (a service that keeps answering the same thing).
+    Requests without ``filterPattern`` (the liveness call) are answered from ``live``
+    (default: one empty page) and recorded in ``live_requests``; the others from
+    ``responses``. A response that is an exception is raised instead; after the last
+    response, the last one is repeated (a service that keeps answering the same thing).
     """
 
-    def __init__(self, responses: Sequence[Mapping[str, Any] | Exception]) -> None:
+    def __init__(
+        self,
+        responses: Sequence[Mapping[str, Any] | Exception],
+        live: Sequence[Mapping[str, Any] | Exception] | None = None,
+    ) -> None:
         self.responses = list(responses)
+        self.live: list[Mapping[str, Any] | Exception] = [page([])] if live is None else list(live)
         self.requests: list[dict[str, Any]] = []
+        self.live_requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
 
     def filter_log_events(self, **kwargs: Any) -> Mapping[str, Any]:
-        self.requests.append(kwargs)
-        index = min(len(self.requests), len(self.responses)) - 1
-        response = self.responses[index]
+        with self._lock:
+            if "filterPattern" in kwargs:
+                self.requests.append(kwargs)
+                replies, index = self.responses, len(self.requests)
+            else:
+                self.live_requests.append(kwargs)
+                replies, index = self.live, len(self.live_requests)
+        response = replies[min(index, len(replies)) - 1]
         if isinstance(response, Exception):
             raise response
         return response
@@ -500,6 +524,8 @@ def test_split_groups_each_keep_their_counts_and_the_first_error_wins() -> None:
 
     class PerPattern(RecordedClient):
         def filter_log_events(self, **kwargs: Any) -> Mapping[str, Any]:
+            if "filterPattern" not in kwargs:
+                return super().filter_log_events(**kwargs)
             self.requests.append(kwargs)
             if "C" * 400 in kwargs["filterPattern"]:
                 raise denied("AccessDeniedException")
@@ -525,3 +551,377 @@ def test_duplicate_marker_texts_keep_their_own_kinds() -> None:
     assert [m.kinds for m in evidence.matches] == [("expected",), ("retired",), ("context",)]
     assert [m.count for m in evidence.matches] == [1, 0, 1]
     assert client.requests[0]["filterPattern"] == pattern_for([NEW, OLD])
+
+
+# --------------------------------------------------------------------------- the window
+
+
+def test_events_outside_the_window_are_recorded_not_counted() -> None:
+    one_ms = timedelta(milliseconds=1)
+    client = RecordedClient(
+        [
+            page(
+                [
+                    event(SINCE - one_ms, f"{NEW} early", n=1),
+                    event(SINCE, f"{NEW} at since", n=2),
+                    event(at(5), f"x{OLD}", n=3),
+                    event(UNTIL + one_ms, f"{NEW} and {OLD} late", n=4),
+                    event(UNTIL + timedelta(days=400), "unrelated, far off", n=5),
+                ]
+            )
+        ]
+    )
+    evidence = run(client)
+    assert evidence.error is None
+    assert evidence.outside_window == 3
+    assert evidence.events_scanned == 2
+    new, old = evidence.matches
+    assert (new.count, new.first_seen, new.last_seen, new.outside_window) == (1, SINCE, SINCE, 2)
+    assert (old.count, old.outside_window) == (1, 1)
+    assert [e.message for e in new.excerpts] == [f"{NEW} at since"]
+
+
+# --------------------------------------------------------------------------- liveness
+
+
+def test_liveness_asks_for_one_event_of_any_kind(aws: AwsClients) -> None:
+    make_group(aws, GROUP, ["s"])
+    seed(GROUP, "s", [(SINCE - timedelta(minutes=1), f"{NEW} before"), (at(3), "GET /health")])
+    evidence = collect_cloudwatch(Boto3Logs(aws.logs), GROUP, SINCE, UNTIL, MARKERS, Redactor())
+    assert evidence.live_event is not None
+    assert (evidence.live_event.timestamp, evidence.live_event.message) == (at(3), "GET /health")
+    assert evidence.live_event.stream == "s"
+    assert evidence.live_error is None
+    assert [m.count for m in evidence.matches] == [0, 0]
+
+
+def test_a_silent_window_has_no_live_event(aws: AwsClients) -> None:
+    make_group(aws, GROUP, ["s"])
+    seed(GROUP, "s", [(UNTIL + timedelta(minutes=1), "after the window")])
+    evidence = collect_cloudwatch(Boto3Logs(aws.logs), GROUP, SINCE, UNTIL, MARKERS, Redactor())
+    assert evidence.live_event is None
+    assert evidence.live_error is None
+    assert evidence.error is None
+
+
+def test_the_liveness_request_has_no_pattern_and_limit_1() -> None:
+    live = [page([], "l1"), page([event(at(9), "hello AKIAABCDEFGHIJKLMNOP")], "l2")]
+    client = RecordedClient([page([])], live)
+    evidence = run(client, page_limit=500)
+    base = {"logGroupName": GROUP, "startTime": ms(SINCE), "endTime": ms(UNTIL), "limit": 1}
+    assert client.live_requests == [base, {**base, "nextToken": "l1"}]  # stops at the event
+    assert evidence.live_event is not None
+    assert evidence.live_event.timestamp == at(9)
+    assert "AKIA" not in evidence.live_event.message  # redacted like every excerpt
+
+
+def test_a_live_event_outside_the_window_is_not_liveness() -> None:
+    live = [page([event(UNTIL + timedelta(hours=1), "late")], "l1"), page([])]
+    evidence = run(RecordedClient([page([])], live))
+    assert evidence.live_event is None
+    assert evidence.live_error is None
+    assert evidence.outside_window == 1
+
+
+def test_a_failed_liveness_call_is_live_error_and_leaves_the_search_alone() -> None:
+    denied = client_error("AccessDeniedException", "no", "FilterLogEvents")
+    evidence = run(RecordedClient([page([event(at(1), NEW)])], [denied]))
+    assert evidence.live_event is None
+    assert evidence.live_error is not None
+    assert evidence.live_error.code == "AccessDeniedException"
+    assert evidence.error is None
+    assert evidence.matches[0].count == 1
+
+
+def test_liveness_of_several_groups_takes_the_first_live_group(aws: AwsClients) -> None:
+    groups = ["/ecs/quiet", "/ecs/busy", "/ecs/late"]
+    for group in groups:
+        make_group(aws, group, ["s"])
+    seed("/ecs/busy", "s", [(at(7), "busy")])
+    seed("/ecs/late", "s", [(at(1), "late")])
+    evidence = collect_cloudwatch(Boto3Logs(aws.logs), groups, SINCE, UNTIL, MARKERS, Redactor())
+    assert evidence.live_event is not None
+    assert (evidence.live_event.stream, evidence.live_event.message) == ("/ecs/busy:s", "busy")
+
+
+# --------------------------------------------------------------------------- paging
+
+
+def test_a_token_of_an_earlier_page_is_a_loop() -> None:
+    client = RecordedClient(
+        [
+            page([event(at(1), NEW)], "t1"),
+            page([event(at(2), NEW, n=1)], "t2"),
+            page([event(at(3), f"x{OLD}", n=2)], "t1"),
+        ]
+    )
+    evidence = run(client)
+    assert evidence.error is not None
+    assert evidence.error.code == "PaginationLoop"
+    assert "CloudWatch repeated a page token" in evidence.error.message
+    assert evidence.pages == 3
+    assert [m.count for m in evidence.matches] == [2, 1]  # what was read is kept
+    assert len(client.requests) == 3
+
+
+def test_the_token_just_sent_coming_back_with_events_is_a_loop() -> None:
+    client = RecordedClient([page([event(at(1), NEW)], "t1"), page([event(at(2), NEW, n=1)], "t1")])
+    evidence = run(client)
+    assert evidence.error is not None
+    assert evidence.error.code == "PaginationLoop"
+    assert "came back with events" in evidence.error.message
+    assert evidence.matches[0].count == 2
+    assert len(client.requests) == 2
+
+
+def test_echoed_empty_pages_are_counted_per_run_of_echoes() -> None:
+    """Echoes are tolerated in runs shorter than the limit, however many runs there are."""
+    responses: list[Mapping[str, Any] | Exception] = []
+    for n in range(3):
+        responses.append(page([event(at(n), NEW, n=n)], f"t{n}"))
+        responses += [page([], f"t{n}")] * (REPEATED_TOKEN_LIMIT - 1)
+    responses.append(page([]))
+    evidence = run(RecordedClient(responses))
+    assert evidence.error is None
+    assert evidence.matches[0].count == 3
+    assert evidence.pages == len(responses)
+
+
+class EndlessClient(RecordedClient):
+    """Every page has one event and a fresh token: only the page budget ends it."""
+
+    def filter_log_events(self, **kwargs: Any) -> Mapping[str, Any]:
+        if "filterPattern" not in kwargs:
+            return super().filter_log_events(**kwargs)
+        n = len(self.requests)
+        self.requests.append(kwargs)
+        return page([event(at(n % 100), NEW, n=n)], f"token-{n}")
+
+
+def test_more_pages_than_the_budget_stops_paging() -> None:
+    client = EndlessClient([])
+    evidence = run(client)
+    assert evidence.error is not None
+    assert evidence.error.code == "PageBudgetExceeded"
+    assert f"more than {MAX_PAGES} pages" in evidence.error.message
+    assert evidence.pages == MAX_PAGES
+    assert len(client.requests) == MAX_PAGES
+    assert evidence.matches[0].count == MAX_PAGES  # what was read is kept
+
+
+def test_page_guard_rules() -> None:
+    guard = PageGuard("logs:FilterLogEvents", budget=10)
+    assert guard.after({"nextToken": "a"}, empty=False) is None
+    assert guard.after({"nextToken": "a"}, empty=True) is None  # echo of the token sent
+    assert guard.after({"nextToken": "b"}, empty=False) is None
+    looped = guard.after({"nextToken": "a"}, empty=True)  # "a" is not the token just sent
+    assert looped is not None
+    assert looped.code == "PaginationLoop"
+    assert guard.after({}, empty=True) is None  # no token: the end
+    bad = PageGuard("logs:FilterLogEvents").after({"nextToken": 7}, empty=True)
+    assert bad is not None
+    assert bad.code == "MalformedResponse"
+    assert "nextToken" in bad.message
+
+
+# --------------------------------------------------------------------------- malformed answers
+
+
+@pytest.mark.parametrize(
+    ("broken", "named"),
+    [
+        ({"timestamp": 1e20}, "events[1].timestamp is a number"),
+        ({"timestamp": 10**20}, "events[1].timestamp is 100000000000000000000, out of range"),
+        ({"timestamp": -1}, "out of range"),
+        ({"timestamp": "2025-11-26T09:05:00Z"}, "events[1].timestamp is a string"),
+        ({"timestamp": True}, "events[1].timestamp is a boolean"),
+        ({"message": 12}, "events[1].message is an integer"),
+        ({"message": ["a"]}, "events[1].message is a list"),
+    ],
+)
+def test_a_value_of_the_wrong_type_or_range_is_malformed(
+    broken: dict[str, Any], named: str
+) -> None:
+    good = event(at(1), NEW)
+    bad = {**event(at(2), f"x{OLD}", n=1), **broken}
+    evidence = run(RecordedClient([page([good, bad, event(at(3), NEW, n=2)])]))
+    assert evidence.error is not None
+    assert evidence.error.code == "MalformedResponse"
+    assert named in evidence.error.message
+    assert evidence.matches[0].count == 2  # the others were read
+    assert evidence.matches[1].count == 0
+
+
+def test_a_stream_of_the_wrong_type_is_malformed_but_the_event_counts() -> None:
+    evidence = run(RecordedClient([page([{**event(at(1), NEW), "logStreamName": 5}])]))
+    assert evidence.error is not None
+    assert "events[0].logStreamName" in evidence.error.message
+    assert evidence.matches[0].count == 1
+    assert evidence.matches[0].excerpts[0].stream == ""
+
+
+@pytest.mark.parametrize(
+    ("response", "named"),
+    [
+        ({"events": 5}, "events is an integer 5, not a list"),
+        ({"events": {}}, "events is an object {}, not a list"),  # botocore would say []
+        ({"events": [5]}, "events[0] is an integer 5"),
+        ({"events": [], "nextToken": 5}, "nextToken is an integer 5"),
+        ({"events": [{"timestamp": 1.5e20, "message": "m"}]}, "events[0].timestamp"),
+        (b"\xff\xfe not json", "the response is not JSON"),
+    ],
+)
+def test_botocore_seam_names_the_malformed_field(response: Any, named: str) -> None:
+    replay = Replay(keyed({"FilterLogEvents ": response, "FilterLogEvents live": {"events": []}}))
+    evidence = collect_cloudwatch(
+        Boto3Logs(replay.client), GROUP, SINCE, UNTIL, MARKERS, Redactor()
+    )
+    assert evidence.error is not None
+    assert (evidence.error.operation, evidence.error.code) == (
+        "logs:FilterLogEvents",
+        "MalformedResponse",
+    )
+    assert named in evidence.error.message
+
+
+def test_a_response_that_is_not_an_object_is_malformed() -> None:
+    client = RecordedClient([cast("Mapping[str, Any]", ["not", "a", "page"])])
+    evidence = run(client)
+    assert evidence.error is not None
+    assert evidence.error.code == "MalformedResponse"
+
+
+# --------------------------------------------------------------------------- several groups
+
+
+def test_several_groups_are_read_and_merged(aws: AwsClients) -> None:
+    groups = ["/ecs/api", "/ecs/worker"]
+    for group in groups:
+        make_group(aws, group, ["main", "side"])
+    seed("/ecs/api", "main", [(at(n), f"{NEW} api #{n}") for n in range(4)])
+    seed("/ecs/worker", "side", [(at(n + 0.5), f"{NEW} worker #{n}") for n in range(4)])
+    seed("/ecs/worker", "main", [(at(30), f"x{OLD}")])
+
+    evidence = collect_cloudwatch(
+        Boto3Logs(aws.logs), [*groups, groups[0]], SINCE, UNTIL, MARKERS, Redactor()
+    )
+
+    assert evidence.error is None
+    assert (evidence.group, evidence.groups, evidence.engine) == (
+        groups[0],
+        tuple(groups),
+        "filter",
+    )
+    assert evidence.filter_patterns == (pattern_for([NEW, OLD]),)
+    new, old = evidence.matches
+    assert (new.count, new.first_seen, new.last_seen) == (8, at(0), at(3.5))
+    assert [e.stream for e in new.excerpts] == [
+        "/ecs/worker:side",
+        "/ecs/api:main",
+        "/ecs/worker:side",
+        "/ecs/api:main",
+        "/ecs/worker:side",
+    ]
+    assert (old.count, old.excerpts[0].stream) == (1, "/ecs/worker:main")
+    assert evidence.events_scanned == 9
+
+
+def test_a_missing_group_among_several_keeps_the_others(aws: AwsClients) -> None:
+    make_group(aws, "/ecs/here", ["s"])
+    seed("/ecs/here", "s", [(at(1), NEW)])
+    evidence = collect_cloudwatch(
+        Boto3Logs(aws.logs), ["/ecs/here", "/ecs/gone"], SINCE, UNTIL, MARKERS, Redactor()
+    )
+    assert evidence.error is not None
+    assert evidence.error.code == "ResourceNotFoundException"
+    assert evidence.matches[0].count == 1
+
+
+def test_choose_engine() -> None:
+    one, five = ["/a"], [f"/g{n}" for n in range(AUTO_INSIGHTS_GROUPS)]
+    day = AUTO_INSIGHTS_WINDOW
+    assert choose_engine("auto", one, SINCE, SINCE + day) == "filter"
+    assert choose_engine("auto", one, SINCE, SINCE + day + timedelta(seconds=1)) == "insights"
+    assert choose_engine("auto", five[:-1], SINCE, UNTIL) == "filter"
+    assert choose_engine("auto", five, SINCE, UNTIL) == "insights"
+    assert choose_engine("filter", five, SINCE, SINCE + 10 * day) == "filter"
+    assert choose_engine("insights", one, SINCE, UNTIL) == "insights"
+
+
+def test_auto_without_an_insights_api_reads_with_filter() -> None:
+    groups = [f"/ecs/g{n}" for n in range(AUTO_INSIGHTS_GROUPS)]
+    client = RecordedClient([page([event(at(1), NEW)])])
+    evidence = collect_cloudwatch(
+        Boto3Logs(client.typed()), groups, SINCE, UNTIL, MARKERS, Redactor(), engine="auto"
+    )
+    assert evidence.engine == "filter"
+    assert len(client.requests) == len(groups)
+    with pytest.raises(ValueError, match="InsightsApi"):
+        collect_cloudwatch(
+            Boto3Logs(client.typed()), groups, SINCE, UNTIL, MARKERS, Redactor(), engine="insights"
+        )
+
+
+# --------------------------------------------------------------------------- progress and cancel
+
+
+def test_on_events_reports_every_page() -> None:
+    seen: list[int] = []
+    client = RecordedClient(
+        [page([event(at(1), NEW), event(at(2), "x", n=1)], "t1"), page([]), page([])]
+    )
+    collect_cloudwatch(
+        Boto3Logs(client.typed()), GROUP, SINCE, UNTIL, MARKERS, Redactor(), on_events=seen.append
+    )
+    assert seen == [2]
+
+
+class CancellingClient(RecordedClient):
+    """Fresh pages forever; sets ``cancel`` while answering page ``at``."""
+
+    def __init__(self, cancel: threading.Event, at_page: int) -> None:
+        super().__init__([])
+        self.cancel, self.at_page = cancel, at_page
+
+    def filter_log_events(self, **kwargs: Any) -> Mapping[str, Any]:
+        if "filterPattern" not in kwargs:
+            return super().filter_log_events(**kwargs)
+        n = len(self.requests)
+        self.requests.append(kwargs)
+        if n + 1 == self.at_page:
+            self.cancel.set()
+        return page([event(at(1), NEW, n=n)], f"t{n}")
+
+
+def test_cancel_stops_paging_and_raises_cancelled() -> None:
+    cancel = threading.Event()
+    client = CancellingClient(cancel, at_page=3)
+    with pytest.raises(Cancelled):
+        collect_cloudwatch(
+            Boto3Logs(client.typed()), GROUP, SINCE, UNTIL, MARKERS, Redactor(), cancel=cancel
+        )
+    assert len(client.requests) == 3  # the page being answered when cancel came was the last
+    for thread in threading.enumerate():
+        if thread.name.startswith("reporter-logs-"):
+            thread.join(timeout=10)
+    assert not [t for t in threading.enumerate() if t.name.startswith("reporter-logs-")]
+
+
+def test_cancel_before_the_start_asks_nothing() -> None:
+    cancel = threading.Event()
+    cancel.set()
+    client = RecordedClient([page([event(at(1), NEW)])])
+    with pytest.raises(Cancelled):
+        collect_cloudwatch(
+            Boto3Logs(client.typed()), GROUP, SINCE, UNTIL, MARKERS, Redactor(), cancel=cancel
+        )
+    assert client.requests == client.live_requests == []
+
+
+def test_an_unexpected_error_in_a_worker_reaches_the_caller() -> None:
+    class Broken(RecordedClient):
+        def filter_log_events(self, **kwargs: Any) -> Mapping[str, Any]:
+            raise RuntimeError("a bug, not an AWS error")
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        run(Broken([]))

@@ -14,6 +14,7 @@ records the target of every request it sees.
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import threading
@@ -74,6 +75,8 @@ class Fault:
     times: int | None = None
     rewrite: Callable[[Any], None] | None = None
     """With :attr:`Kind.REWRITE`: edits moto's decoded JSON answer in place."""
+    body: str | None = None
+    """Only requests whose body holds this text (``'"nextToken"'``: pages after the first)."""
 
 
 BLOB_GET = "GetLayerBlob"
@@ -133,17 +136,24 @@ class FaultInjector:
         """Record the request; fault it if the armed fault selects it, else pass it to moto."""
         target = str(environ.get("HTTP_X_AMZ_TARGET") or "")
         fault = self._select(
-            target or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+            target or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}",
+            _body(environ) if self._wants_body() else b"",
         )
         if fault is None:
             return self.app(environ, start_response)
         return self._inject(fault, environ, start_response)
 
-    def _select(self, target: str) -> Fault | None:
+    def _wants_body(self) -> bool:
+        with self._lock:
+            return self._fault is not None and self._fault.body is not None
+
+    def _select(self, target: str, body: bytes = b"") -> Fault | None:
         with self._lock:
             self._seen.append(target)
             fault = self._fault
             if fault is None or target_operation(target) != fault.operation:
+                return None
+            if fault.body is not None and fault.body.encode("utf-8") not in body:
                 return None
             self._matched += 1
             if self._matched <= fault.skip:
@@ -224,6 +234,14 @@ def _without(raw: bytes, field: FieldPath) -> bytes:
     return json.dumps(body).encode("utf-8")
 
 
+def _body(environ: dict[str, Any]) -> bytes:
+    """The request body, read and put back for the app behind."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    data: bytes = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(data)
+    return data
+
+
 def delete_path(node: Any, path: FieldPath) -> int:
     """Remove the field at ``path`` (``"*"`` = every list element); how many were removed."""
     if not path:
@@ -277,11 +295,18 @@ def _error(start_response: StartResponse, status: str, code: str, message: str) 
 
 
 @contextmanager
-def fault_server() -> Iterator[tuple[str, FaultInjector]]:
-    """moto's app behind a :class:`FaultInjector` on 127.0.0.1; yields the URL and the injector."""
+def fault_server(
+    wrap: Callable[[WsgiApp], WsgiApp] | None = None,
+) -> Iterator[tuple[str, FaultInjector]]:
+    """moto's app (behind the registry layer) behind a :class:`FaultInjector` on 127.0.0.1;
+    yields the URL and the injector.
+
+    ``wrap`` puts a layer between the injector and moto (the Logs Insights evaluator).
+    """
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
-    injector = FaultInjector(moto_app())
+    app: WsgiApp = moto_app()
+    injector = FaultInjector(wrap(app) if wrap is not None else app)
     server: BaseWSGIServer = make_server(
         "127.0.0.1", 0, injector, threaded=True, request_handler=MotoRequestHandler
     )

@@ -292,7 +292,8 @@ def test_logs_fault_on_page_two_keeps_page_one(
         [(f.expect_logs, f.retired_logs) for f in spec.hotfixes], spec.logs.context
     )
     api = Boto3Logs(make_clients(emulator.options()).logs, page_limit=30)
-    injector.arm(Fault("FilterLogEvents", Kind.THROTTLED, skip=1))
+    # pages after the first (the liveness call, running alongside, never sends a token here)
+    injector.arm(Fault("FilterLogEvents", Kind.THROTTLED, body='"nextToken"'))
 
     logs = collect_cloudwatch(api, spec.logs.group, spec.logs.since, NOW, markers, Redactor(()))
 
