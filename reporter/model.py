@@ -535,6 +535,21 @@ class FixTimeFact(Frozen):
     """Why no fix time is known."""
 
 
+class AncestryFact(Frozen):
+    """Whether the image's revision holds the fix commit, as ``image_contains_fix`` found."""
+
+    revision: Id | None = None
+    """The commit the image was built from, as its label or the spec gives it."""
+    source: Literal["label", "spec"] | None = None
+    commit: Id | None = None
+    """That revision resolved in the checkout (full id)."""
+    committed_at: datetime | None = None
+    fix_commit: Id | None = None
+    contains: bool | None = None
+    command: Id | None = None
+    """The command that answers it again, in ``code.root``."""
+
+
 TextOutcome = Literal["seen", "not_seen", "unknown_time", "not_read"]
 
 
@@ -561,6 +576,7 @@ class Facts(Frozen):
     containers: tuple[ComparedContainer, ...] = ()
     tasks: tuple[TaskStart, ...] = ()
     fix_time: FixTimeFact | None = None
+    ancestry: AncestryFact | None = None
     texts: tuple[TextFact, ...] = ()
     accounted: bool | None = None
     """Service checks: the running tasks inspected account for the service's running count."""

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -16,6 +17,7 @@ from pathlib import Path
 from reporter import __version__
 from reporter.checks import judge, run_checks
 from reporter.collect.aws import AwsOptions, make_clients
+from reporter.collect.git import GitSession
 from reporter.collect.interface import Collector, RunContext
 from reporter.collect.matching import Marker, markers_for
 from reporter.collect.registry import COLLECTORS
@@ -74,7 +76,7 @@ def _run_collectors(
     parts: dict[str, Frozen | None] = {c.part: None for c in collectors}
     done: set[str] = {c.part for c in collectors} - {c.part for c in pending}
     pool = ThreadPoolExecutor(max_workers=max(1, len(pending)), thread_name_prefix="collect")
-    running: list[Future[Frozen]] = []
+    running: list[Future[Frozen | None]] = []
     try:
         while pending:
             ready = [c for c in pending if set(c.after) <= done]
@@ -140,18 +142,27 @@ def collect(
     spec = loaded.spec
     span = window(loaded, now)
     redactor = Redactor(spec.redact.patterns)
-    clients = make_clients(aws_options(spec, overrides), where=f"{loaded.path}: key 'aws'")
-    context = RunContext(
-        loaded=loaded,
-        now=now,
-        since=span.since,
-        until=span.until,
-        markers=tuple(_markers(spec)),
-        redactor=redactor,
-        clients=clients,
-        cancel=cancel or threading.Event(),
-    )
-    parts = _run_collectors(context, collectors)
+    options = aws_options(spec, overrides)
+    clients = make_clients(options, where=f"{loaded.path}: key 'aws'")
+    stop = cancel or threading.Event()
+    root = loaded.code_root
+    with contextlib.ExitStack() as resources:
+        git = None
+        if root is not None:
+            git = resources.enter_context(GitSession(root, redactor, cancel=stop))
+        context = RunContext(
+            loaded=loaded,
+            now=now,
+            since=span.since,
+            until=span.until,
+            markers=tuple(_markers(spec)),
+            redactor=redactor,
+            clients=clients,
+            aws=options,
+            cancel=stop,
+            git=git,
+        )
+        parts = _run_collectors(context, collectors)
     evidence = Evidence.model_validate({"collected_at": now, **parts})
     return redact_fields(evidence, redactor)
 

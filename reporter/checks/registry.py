@@ -14,12 +14,20 @@ from reporter.checks.base import MANUAL, PASS, Context, Finding
 from reporter.checks.fix import code_has_marker, fix_time, image_after_fix
 from reporter.checks.image import image_found, image_source
 from reporter.checks.logs import logs_expected, logs_retired, logs_source
+from reporter.checks.revision import image_contains_fix, revision_source
 from reporter.checks.service import (
     service_restarted_after_push,
     service_runs_image,
     service_stable,
 )
-from reporter.model import Check, CheckKind, Evidence, Scope, ServiceEvidence
+from reporter.model import (
+    Check,
+    CheckKind,
+    Evidence,
+    RevisionEvidence,
+    Scope,
+    ServiceEvidence,
+)
 from reporter.spec import HotfixSection, Spec
 
 
@@ -51,6 +59,13 @@ def _service(ctx: Context) -> ServiceEvidence:
     if service is None:  # guarded by `applies`
         raise ValueError("no service evidence")
     return service
+
+
+def _revision(ctx: Context) -> RevisionEvidence:
+    revision = ctx.evidence.revision
+    if revision is None:  # guarded by `applies`
+        raise ValueError("no revision evidence")
+    return revision
 
 
 def _where(ctx: Context) -> str:
@@ -114,6 +129,15 @@ HOTFIX_CHECKS: tuple[HotfixCheck, ...] = (
         judge=lambda ctx, fix: image_after_fix(ctx.fix_times[fix.id], ctx.evidence.image),
         source=lambda ctx, fix: (
             f"{image_source(ctx.evidence.image)}; fix time from {ctx.fix_times[fix.id].source}"
+        ),
+    ),
+    HotfixCheck(
+        kind=CheckKind.IMAGE_CONTAINS_FIX,
+        needs=("revision", "code"),
+        applies=lambda ctx, fix: ctx.evidence.revision is not None and bool(fix.code),
+        judge=lambda ctx, fix: image_contains_fix(fix, _revision(ctx)),
+        source=lambda ctx, fix: revision_source(
+            ctx.evidence.revision, ctx.evidence.code.root if ctx.evidence.code else "code.root"
         ),
     ),
     HotfixCheck(

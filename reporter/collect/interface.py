@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from reporter.collect.aws import AwsClients
+from reporter.collect.aws import AwsClients, AwsOptions
+from reporter.collect.git import GitSession
 from reporter.collect.matching import Marker
 from reporter.model import Frozen
 from reporter.redact import Redactor
@@ -40,8 +41,12 @@ class RunContext:
     """Every log text to look for, with why (expected, retired, context)."""
     redactor: Redactor
     clients: AwsClients
+    aws: AwsOptions
+    """How AWS is reached (the spec's ``[aws]`` under the command line's overrides)."""
     cancel: threading.Event
     """Set when the run is interrupted: long work stops and raises ``Cancelled``."""
+    git: GitSession | None
+    """The run's git session (one time budget for all git work), with ``[code]`` only."""
 
 
 class Collector(Protocol):
@@ -70,6 +75,7 @@ class Collector(Protocol):
         """Where the evidence comes from, for people: ``ECR DescribeImages repo:tag``."""
         ...
 
-    def collect(self, run: RunContext, earlier: Mapping[str, Frozen | None]) -> Frozen:
-        """Collect the part; ``earlier`` holds the parts named in ``after``."""
+    def collect(self, run: RunContext, earlier: Mapping[str, Frozen | None]) -> Frozen | None:
+        """Collect the part; ``earlier`` holds the parts named in ``after``. None when the
+        part turns out not to apply (it stays empty in the evidence)."""
         ...

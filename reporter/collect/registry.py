@@ -1,9 +1,8 @@
 """The collectors a run walks, in report order; a new source of evidence is one entry here.
 
-Each entry adapts one collector module (:mod:`~reporter.collect.ecr`,
-:mod:`~reporter.collect.ecs`, :mod:`~reporter.collect.logs` /
-:mod:`~reporter.collect.files`, :mod:`~reporter.collect.code`) to
-:class:`~reporter.collect.interface.Collector`.
+Each entry adapts one collector module to
+:class:`~reporter.collect.interface.Collector`: the spec section it reads, the evidence
+part it fills, what it needs collected first, and where its evidence comes from.
 """
 
 from __future__ import annotations
@@ -11,14 +10,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from reporter.collect.code import collect_code
 from reporter.collect.ecr import Boto3Ecr, collect_image
 from reporter.collect.ecs import Boto3Ecs, collect_service
 from reporter.collect.files import collect_files
+from reporter.collect.git import collect_revision
+from reporter.collect.image_config import Boto3EcrConfig, collect_image_config
+from reporter.collect.insights import Boto3Insights
 from reporter.collect.interface import Collector, RunContext
 from reporter.collect.logs import Boto3Logs, collect_cloudwatch
-from reporter.model import CodeEvidence, Frozen
+from reporter.model import (
+    CodeEvidence,
+    EvidenceError,
+    Frozen,
+    ImageConfigEvidence,
+    RevisionEvidence,
+)
 from reporter.spec import LoadedSpec
 
 
@@ -41,7 +50,31 @@ class ImageCollector:
 
     def collect(self, run: RunContext, earlier: Mapping[str, Frozen | None]) -> Frozen:
         """The image evidence."""
-        return collect_image(Boto3Ecr(run.clients.ecr), run.loaded.spec.image)
+        return collect_image(Boto3Ecr(run.clients.ecr), run.loaded.spec.image, cancel=run.cancel)
+
+
+@dataclass(frozen=True)
+class ImageConfigCollector:
+    """``[image]``: the image config's labels, the revision it was built from among them
+    (ECR BatchGetImage, GetDownloadUrlForLayer, and a GET of the config blob)."""
+
+    part: str = "image_config"
+    section: str = "image"
+    after: tuple[str, ...] = ()
+
+    def wanted(self, run: RunContext) -> bool:
+        """Always: the labels date the image and name its revision."""
+        return True
+
+    def provenance(self, run: RunContext) -> str:
+        """``ECR BatchGetImage + GetDownloadUrlForLayer repo:tag``."""
+        image = run.loaded.spec.image
+        return f"ECR BatchGetImage + GetDownloadUrlForLayer {image.repository}:{image.tag}"
+
+    def collect(self, run: RunContext, earlier: Mapping[str, Frozen | None]) -> Frozen:
+        """The image config evidence."""
+        api = Boto3EcrConfig.from_options(run.clients.ecr, run.aws)
+        return collect_image_config(api, run.loaded.spec.image, run.redactor, run.cancel)
 
 
 @dataclass(frozen=True)
@@ -67,7 +100,9 @@ class ServiceCollector:
         spec = run.loaded.spec
         if spec.service is None:
             raise ValueError("no [service] in the spec")  # guarded by `wanted`
-        return collect_service(Boto3Ecs(run.clients.ecs), spec.service, spec.image.repository)
+        return collect_service(
+            Boto3Ecs(run.clients.ecs), spec.service, spec.image.repository, cancel=run.cancel
+        )
 
 
 @dataclass(frozen=True)
@@ -83,10 +118,10 @@ class LogsCollector:
         return True
 
     def provenance(self, run: RunContext) -> str:
-        """The log groups or the files, and the window."""
+        """The log groups or the files."""
         logs = run.loaded.spec.logs
         if logs.files is None:
-            return "CloudWatch Logs FilterLogEvents " + ", ".join(logs.log_groups)
+            return "CloudWatch Logs " + ", ".join(logs.log_groups)
         return "local log files " + ", ".join(logs.files)
 
     def collect(self, run: RunContext, earlier: Mapping[str, Frozen | None]) -> Frozen:
@@ -95,11 +130,14 @@ class LogsCollector:
         if logs.files is None:
             return collect_cloudwatch(
                 Boto3Logs(run.clients.logs),
-                logs.log_groups[0],
+                logs.log_groups,
                 run.since,
                 run.until,
                 run.markers,
                 run.redactor,
+                engine=logs.log_engine,
+                insights=Boto3Insights(run.clients.logs),
+                cancel=run.cancel,
             )
         return collect_files(
             run.loaded.log_files(),
@@ -111,17 +149,10 @@ class LogsCollector:
         )
 
 
-def fix_commits_wanted(loaded: LoadedSpec) -> set[str]:
-    """The hotfixes whose fix time must come from git (no ``fixed_at`` for them)."""
-    spec = loaded.spec
-    if spec.fixed_at is not None:
-        return set()
-    return {f.id for f in spec.hotfixes if f.fixed_at is None and f.code}
-
-
 @dataclass(frozen=True)
 class CodeCollector:
-    """``[code]``: the markers in the checkout, and from git when each fix was committed."""
+    """``[code]``: the markers in the checkout, and from git the commit that brought each fix
+    into the checked-out branch."""
 
     part: str = "code"
     section: str = "code"
@@ -136,13 +167,17 @@ class CodeCollector:
         return f"files under {run.loaded.code_root}"
 
     def collect(self, run: RunContext, earlier: Mapping[str, Frozen | None]) -> Frozen:
-        """The code evidence, ``root`` shown relative to the spec's folder."""
+        """The code evidence, ``root`` shown relative to the spec's folder.
+
+        Git is asked for the fix commit of every hotfix with code markers: the fix time
+        when no ``fixed_at`` is given, and the commit ``image_contains_fix`` looks for.
+        """
         root = run.loaded.code_root
         if root is None:
             raise ValueError("no [code] in the spec")  # guarded by `wanted`
-        code = collect_code(
-            root, run.loaded.spec.hotfixes, fix_commits_wanted(run.loaded), run.redactor
-        )
+        hotfixes = run.loaded.spec.hotfixes
+        wanted = {fix.id for fix in hotfixes if fix.code}
+        code = collect_code(root, hotfixes, wanted, run.redactor, git=run.git)
         return _shown_from(code, run.loaded)
 
 
@@ -157,10 +192,61 @@ def _shown_from(code: CodeEvidence, loaded: LoadedSpec) -> CodeEvidence:
     return code.model_copy(update={"root": shown or "."})
 
 
+@dataclass(frozen=True)
+class RevisionCollector:
+    """The commit the image was built from (its revision label, else ``[image] revision``),
+    looked up in the ``[code]`` checkout: does it hold each fix commit?"""
+
+    part: str = "revision"
+    section: str = "image"
+    after: tuple[str, ...] = ("image_config", "code")
+
+    def wanted(self, run: RunContext) -> bool:
+        """With a ``[code]`` checkout to ask."""
+        return run.loaded.spec.code is not None and run.git is not None
+
+    def provenance(self, run: RunContext) -> str:
+        """``git merge-base --is-ancestor`` in the checkout."""
+        return f"git merge-base --is-ancestor in {run.loaded.code_root}"
+
+    def collect(self, run: RunContext, earlier: Mapping[str, Frozen | None]) -> Frozen | None:
+        """The revision evidence; None when there is no revision to look for and none was
+        expected (the image was read and carries no revision label) or no git checkout."""
+        code = earlier.get("code")
+        config = earlier.get("image_config")
+        if not isinstance(code, CodeEvidence) or not code.is_git or run.git is None:
+            return None
+        spec_revision = run.loaded.spec.image.revision
+        label = config.revision if isinstance(config, ImageConfigEvidence) else None
+        source: Literal["label", "spec"]
+        if label is not None:
+            revision, source = label, "label"
+        elif spec_revision is not None:
+            revision, source = spec_revision, "spec"
+        elif isinstance(config, ImageConfigEvidence) and config.error is not None:
+            return RevisionEvidence(error=_unreadable(config.error))
+        else:
+            return None
+        fixes = {c.hotfix: c.commit for c in code.fix_commits}
+        return collect_revision(run.git, revision, source, fixes)
+
+
+def _unreadable(error: EvidenceError) -> EvidenceError:
+    """The image's labels could not be read, and the spec gives no ``[image] revision``."""
+    return EvidenceError(
+        operation=error.operation,
+        code=error.code,
+        message=f"the image's labels could not be read and [image] revision is not set "
+        f"({error.message})",
+    )
+
+
 COLLECTORS: tuple[Collector, ...] = (
     ImageCollector(),
     ServiceCollector(),
     LogsCollector(),
     CodeCollector(),
+    ImageConfigCollector(),
+    RevisionCollector(),
 )
 """Every collector, in the order their parts appear in the evidence."""
