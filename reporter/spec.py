@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from reporter.collect.logglob import GlobError, glob_files
 from reporter.errors import InputError
 
 MAX_SPEC_BYTES = 2 * 1024 * 1024
@@ -391,12 +392,12 @@ class LoadedSpec:
         return (self.base_dir / self.spec.code.root).resolve()
 
     def log_files(self) -> list[Path]:
-        """``logs.files`` globbed from the spec's folder, sorted, without duplicates."""
+        """``logs.files`` globbed from the spec's folder: each pattern's files sorted, in
+        pattern order, each file once (bounded: see :mod:`reporter.collect.logglob`)."""
         found: dict[Path, None] = {}
-        for pattern in self.spec.logs.files or ():
-            for match in _glob(self.base_dir, pattern):
-                if match.is_file():
-                    found.setdefault(match, None)
+        for matches in glob_files(self.base_dir, self.spec.logs.files or ()):
+            for match in matches:
+                found.setdefault(match, None)
         return list(found)
 
 
@@ -485,27 +486,18 @@ def _check_code_paths(loaded: LoadedSpec) -> None:
 
 
 def _check_log_files(loaded: LoadedSpec) -> None:
-    if loaded.spec.logs.files is None:
+    patterns = loaded.spec.logs.files
+    if patterns is None:
         return
-    for n, pattern in enumerate(loaded.spec.logs.files, start=1):
-        try:
-            found = any(p.is_file() for p in _glob(loaded.base_dir, pattern))
-        except (OSError, ValueError, IndexError) as exc:  # '**a', '/', '.', too long
-            raise InputError(
-                str(loaded.path),
-                f"key 'logs.files[{n}]': {pattern!r} is not a usable glob pattern ({exc})",
-            ) from None
-        if not found:
+    try:
+        found = glob_files(loaded.base_dir, patterns)
+    except GlobError as exc:
+        raise InputError(str(loaded.path), f"key 'logs.files[{exc.index + 1}]': {exc}") from None
+    for n, (pattern, matches) in enumerate(zip(patterns, found, strict=True), start=1):
+        if not matches:
             raise InputError(
                 str(loaded.path), f"key 'logs.files[{n}]': {pattern!r} matches no file"
             )
-
-
-def _glob(base: Path, pattern: str) -> list[Path]:
-    path = Path(pattern)
-    if path.is_absolute():
-        return sorted(Path(path.anchor).glob(str(path.relative_to(path.anchor))))
-    return sorted(base.glob(pattern))
 
 
 def parse_now(value: str) -> datetime:
