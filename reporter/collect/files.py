@@ -363,6 +363,7 @@ class _Event:
         "position",
         "size",
         "stream",
+        "verbatim",
         "when",
     )
 
@@ -373,6 +374,7 @@ class _Event:
         self.message = stamp.message if stamp is not None else None
         self.partial = stamp.partial if stamp is not None else False
         self.stream = stamp.stream if stamp is not None else None
+        self.verbatim = stamp.verbatim if stamp is not None else True
         self.joined = False
         self.found: set[int] = set()
         self.parts = [first]
@@ -762,7 +764,8 @@ class _FileScan:
                 if texts.encoded[index] in whole:
                     found.add(index)
         if event.message is not None:
-            check = range(len(texts.texts)) if event.joined else texts.escapable
+            every = event.joined or not event.verbatim
+            check = range(len(texts.texts)) if every else texts.escapable
             for index in check:
                 if texts.texts[index] in event.message:
                     found.add(index)
@@ -1192,6 +1195,34 @@ def collect_files(
     at a time. When ``cancel`` is set, reading stops within about a second and
     :class:`~reporter.errors.Cancelled` is raised (no thread keeps reading).
     """
+    return _collect(
+        paths,
+        base_dir,
+        since,
+        until,
+        markers,
+        redactor,
+        options=options,
+        on_bytes=on_bytes,
+        cancel=cancel,
+        bulk=True,
+    )
+
+
+def _collect(
+    paths: Sequence[Path],
+    base_dir: Path,
+    since: datetime,
+    until: datetime,
+    markers: Sequence[Marker],
+    redactor: Redactor,
+    *,
+    options: FileLogOptions,
+    on_bytes: Callable[[int], None] | None = None,
+    cancel: threading.Event | None = None,
+    bulk: bool,
+) -> LogsEvidence:
+    """:func:`collect_files`; ``bulk=False`` parses every line one by one (for tests)."""
     texts = _Texts.of([m.text for m in markers])
     matcher = Matcher([texts.encoded[i] for i in texts.scanned])
     displays = [display_name(p, base_dir) for p in paths]
@@ -1204,7 +1235,17 @@ def collect_files(
 
     def scan(path: Path, display: str) -> _Result:
         return _FileScan(
-            path, display, since, until, texts, matcher, options, redactor, heard, cancel
+            path,
+            display,
+            since,
+            until,
+            texts,
+            matcher,
+            options,
+            redactor,
+            heard,
+            cancel,
+            bulk=bulk,
         ).run()
 
     results = _read_all(scan, paths, displays, cancel)

@@ -149,6 +149,9 @@ class Stamp:
     """CRI ``P``: the message continues in the next line of the same stream."""
     stream: str | None = None
     """CRI: ``stdout``/``stderr``."""
+    verbatim: bool = True
+    """The message is written in the line as it reads, but for JSON string escapes (False:
+    JSON bytes or an object, re-encoded)."""
 
 
 def decode(raw: bytes) -> str:
@@ -469,7 +472,8 @@ class LineParser:
         when = self._json_time(data)
         if when is None:
             return None
-        return Stamp(when, _json_format(data), message=_json_message(data))
+        message, verbatim = _json_message(data)
+        return Stamp(when, _json_format(data), message=message, verbatim=verbatim)
 
     def _json_time(self, data: dict[str, Any]) -> datetime | None:
         if self._field is not None:
@@ -556,17 +560,20 @@ def _json_format(data: dict[str, Any]) -> str:
     return "json"
 
 
-def _json_message(data: dict[str, Any]) -> str | None:
+def _json_message(data: dict[str, Any]) -> tuple[str | None, bool]:
+    """The message of a JSON line, and whether it is written verbatim in it."""
     for key in _JSON_MESSAGE_KEYS:
         if key not in data:
             continue
         value = data[key]
         if isinstance(value, str):
-            return value.removesuffix("\n") if key == "log" else value
-        if isinstance(value, list) and all(isinstance(v, int) and 0 <= v < 256 for v in value):
-            return decode(bytes(value))  # journald writes binary messages as byte arrays
-        return json.dumps(value, ensure_ascii=False)
-    return None
+            return (value.removesuffix("\n") if key == "log" else value), True
+        if isinstance(value, list) and all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 256 for v in value
+        ):
+            return decode(bytes(value)), False  # journald writes binary messages as byte arrays
+        return json.dumps(value, ensure_ascii=False), False
+    return None, True
 
 
 # --------------------------------------------------------------------------- multi-line shapes
