@@ -47,6 +47,7 @@ import importlib
 import json
 import lzma
 import os
+import queue
 import re
 import threading
 import zlib
@@ -250,6 +251,69 @@ class _Source:
         return bytes(dec.decompress(b"", n))
 
 
+class _Prefetch:
+    """A compressed file decompressed in a thread, a block or two ahead of the reader.
+
+    Decompression releases the GIL, so it overlaps with scanning. Same ``read``/``unread``
+    as :class:`_Source`; errors are raised in the reader's thread, in order. ``close``
+    stops the thread (it is joined: none is left running).
+    """
+
+    def __init__(self, source: _Source) -> None:
+        self.source = source
+        self.compression = source.compression
+        self.buffered = b""
+        self.failed: BaseException | None = None
+        self.ended = False
+        self.queue: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=2)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._work, name="log-files-inflate", daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        try:
+            while not self.stop.is_set():
+                data = self.source.read(BLOCK_BYTES)
+                self._put(data)
+                if not data:
+                    return
+        except READ_ERRORS as exc:
+            self._put(exc)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def unread(self, data: bytes) -> None:
+        """Give ``data`` back: the next ``read`` returns it first."""
+        self.buffered = data + self.buffered
+
+    def read(self, n: int) -> bytes:
+        """The next decompressed bytes (any size); ``b""`` at the end."""
+        if self.buffered:
+            data, self.buffered = self.buffered, b""
+            return data
+        if self.failed is not None:
+            raise self.failed
+        if self.ended:
+            return b""
+        item = self.queue.get()
+        if isinstance(item, BaseException):
+            self.ended = True
+            raise item
+        if not item:
+            self.ended = True
+        return item
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
 @dataclass
 class _Block:
     """Whole lines: ``data`` starts with ``\\n`` (the end of the line before) and ends with
@@ -266,7 +330,7 @@ class _Tail:
     data: bytes
 
 
-def _pieces(source: _Source) -> Iterator[_Block | _Tail]:
+def _pieces(source: _Source | _Prefetch) -> Iterator[_Block | _Tail]:
     """The file's bytes as blocks of whole lines, and tails of lines longer than a block."""
     carry = b""
     while True:
@@ -558,12 +622,19 @@ class _FileScan:
         compression: Compression = "none"
         try:
             with self.path.open("rb") as handle:
-                source = _Source(handle, self._raw)
-                compression = source.compression
-                if self._is_export(source):
-                    self._export(source)
-                else:
-                    self._lines(source)
+                plain = _Source(handle, self._raw)
+                compression = plain.compression
+                source: _Source | _Prefetch = plain
+                if compression != "none":
+                    source = _Prefetch(plain)
+                try:
+                    if self._is_export(source):
+                        self._export(source)
+                    else:
+                        self._lines(source)
+                finally:
+                    if isinstance(source, _Prefetch):
+                        source.close()
         except READ_ERRORS as exc:
             error = read_error(self.display, exc)
         self._close()
@@ -577,14 +648,16 @@ class _FileScan:
         if self.cancel is not None and self.cancel.is_set():
             raise Cancelled()
 
-    def _lines(self, source: _Source) -> None:
-        previous = b""
+    def _lines(self, source: _Source | _Prefetch) -> None:
+        window = b""  # the end of the piece before, for a text that straddles a long line's cut
         for piece in _pieces(source):
             self._check_cancel()
             if isinstance(piece, _Tail):
-                window = previous[-self.overlap :] if self.overlap else b""
                 self._tail(window, piece.data)
-                previous = piece.data
+                if len(piece.data) < self.overlap:
+                    window = (window + piece.data)[-self.overlap :]
+                else:
+                    window = piece.data[len(piece.data) - self.overlap :]
                 continue
             data = piece.data
             self.newlines = data.count(b"\n")
@@ -599,7 +672,7 @@ class _FileScan:
             else:
                 self._run(data, 1, len(data), self.lines, hits, 0)
             self.lines += self.newlines - 1
-            previous = data[:-1]
+            window = data[-self.overlap - 1 : -1] if piece.tail and self.overlap else b""
 
     def _tail(self, window: bytes, data: bytes) -> None:
         """More of the last line: its texts go to that line's event or undated line."""
@@ -1006,7 +1079,7 @@ class _FileScan:
 
     # ------------------------------------------------------------------ CloudWatch exports
 
-    def _is_export(self, source: _Source) -> bool:
+    def _is_export(self, source: _Source | _Prefetch) -> bool:
         """Whether the file is a CloudWatch export document (its first bytes are kept)."""
         head = b""
         try:
@@ -1020,7 +1093,7 @@ class _FileScan:
         source.unread(head)
         return _EXPORT.match(head) is not None
 
-    def _export(self, source: _Source) -> None:
+    def _export(self, source: _Source | _Prefetch) -> None:
         """A CloudWatch export document: each event of its ``events`` array, in order."""
         self.formats["cloudwatch-export"] += 0
         decoder = json.JSONDecoder()
