@@ -43,9 +43,27 @@ TEXTS = (
 )
 """Ten texts with no common prefix."""
 START = datetime(2025, 11, 26, 8, 0, tzinfo=UTC)
-WORDS = tuple(
-    "the request user handled processing cache worker queue item payload response status"
-    " done started GET POST health ok latency bytes".split(" ")
+WORDS = (
+    "the",
+    "request",
+    "user",
+    "handled",
+    "processing",
+    "cache",
+    "worker",
+    "queue",
+    "item",
+    "payload",
+    "response",
+    "status",
+    "done",
+    "started",
+    "GET",
+    "POST",
+    "health",
+    "ok",
+    "latency",
+    "bytes",
 )
 
 
