@@ -92,6 +92,7 @@ __all__ = [
     "display_name",
     "iter_events",
     "read_error",
+    "sniff",
 ]
 
 OPERATION = "read file"
