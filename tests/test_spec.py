@@ -134,7 +134,11 @@ BAD: list[tuple[str, str, str]] = [
         replace('group = "/ecs/app"', 'group = "/ecs/app"\nfiles = ["a.log"]'),
         "exactly one of `group`, `groups` or `files`",
     ),
-    ("logs neither", replace('group = "/ecs/app"\n', ""), "exactly one of `group`, `groups` or `files`"),
+    (
+        "logs neither",
+        replace('group = "/ecs/app"\n', ""),
+        "exactly one of `group`, `groups` or `files`",
+    ),
     (
         "since not before until",
         replace("until = 2025-11-26T11:00:00Z", "until = 2025-11-26T09:00:00Z"),

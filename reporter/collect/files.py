@@ -816,11 +816,15 @@ class _FileScan:
             self.outside += 1
 
     def _excerpt_of(self, event: _Event, first: bytes) -> LogExcerpt:
-        text = event.message if event.message is not None else decode(first[: KEPT_CHARS * 4])
+        if event.message is not None:
+            text, total = event.message, len(event.message)
+        else:
+            text = decode(first[: KEPT_CHARS * 4])
+            total = max(len(text), len(first))
         return LogExcerpt(
             timestamp=event.when,
-            stream=clean(f"{self.display}:{event.line_no}", self.redactor, 300),
-            message=clean(text[:KEPT_CHARS], self.redactor, total=len(text)),
+            stream=f"{self.display}:{event.line_no}",
+            message=clean(text[:KEPT_CHARS], self.redactor, total=total),
         )
 
     def _close(self) -> None:
@@ -861,19 +865,20 @@ class _FileScan:
             if tally.last is None or when > tally.last:
                 tally.last = when
             if len(tally.latest) < EXCERPTS or (when, stream) > tally.latest[0][:2]:
-                message = self._message_for(event, index)
-                item = (when, stream, message[:KEPT_CHARS], len(message))
+                message, total = self._message_for(event, index)
+                item = (when, stream, message[:KEPT_CHARS], total)
                 if len(tally.latest) < EXCERPTS:
                     heapq.heappush(tally.latest, item)
                 else:
                     heapq.heapreplace(tally.latest, item)
 
-    def _message_for(self, event: _Event, index: int) -> str:
-        """The excerpt of ``event`` for text ``index``: its message when the text is in it,
-        else its lines as written."""
+    def _message_for(self, event: _Event, index: int) -> tuple[str, int]:
+        """The excerpt of ``event`` for text ``index`` and its whole length: its message
+        when the text is in it, else its lines as written."""
         if event.message is not None and self.texts.texts[index] in event.message:
-            return event.message
-        return decode(event.text(self.keep))
+            return event.message, len(event.message)
+        text = decode(event.text(self.keep))
+        return text, max(len(text), event.size)
 
     # ------------------------------------------------------------------ in bulk
 
@@ -998,8 +1003,7 @@ class _FileScan:
             self._seen(data, first)
         last = self._last_in(data, fast, gaps)
         assert last is not None
-        self._close()
-        self._carry(data, last)
+        self._carry(data, last, reaches_end=bool(spans) and spans[-1][1] == len(data))
         if live_keys and (self.live is None or self.live[0] > self.lines):
             self._find_live(data, fast, gaps, live_keys)
 
@@ -1047,13 +1051,17 @@ class _FileScan:
         if self.first is None or line_no < self.first[0]:
             self.first = (line_no, self._stamp_at(data, position).when)
 
-    def _carry(self, data: bytes, position: int) -> None:
-        """The last dated line of a block, read in bulk: the file's last so far, and the
-        event the next block may continue."""
+    def _carry(self, data: bytes, position: int, reaches_end: bool) -> None:
+        """The last dated line of a block read in bulk: maybe the file's last so far, and,
+        unless a span reaches the block's end (its state goes on), the event the next
+        block may continue."""
         line_no = self._line_number(data, position)
         stamp = self._stamp_at(data, position)
         if self.last is None or line_no > self.last[0]:
             self.last = (line_no, stamp.when)
+        if reaches_end:
+            return
+        self._close()
         end = data.index(b"\n", position)
         event = _Event(stamp.when, line_no, stamp, data[position:end].rstrip(b"\r"))
         event.counted = True
@@ -1299,7 +1307,7 @@ def _collect(
     """:func:`collect_files`; ``bulk=False`` parses every line one by one (for tests)."""
     texts = _Texts.of([m.text for m in markers])
     matcher = Matcher([texts.encoded[i] for i in texts.scanned])
-    displays = [display_name(p, base_dir) for p in paths]
+    displays = [redactor(display_name(p, base_dir)) for p in paths]
     lock = threading.Lock()
 
     def heard(size: int) -> None:
@@ -1376,7 +1384,7 @@ def _evidence(
                 excerpts=tuple(
                     LogExcerpt(
                         timestamp=when,
-                        stream=clean(stream, redactor, 300),
+                        stream=stream,
                         message=clean(message, redactor, total=length),
                     )
                     for when, stream, message, length in sorted(latest)
