@@ -378,11 +378,33 @@ _LINES = st.one_of(
 )
 
 
+def _layout(zone: str, fraction: str, separator: str) -> st.SearchStrategy[str]:
+    """Lines of one ISO layout, the kind the bulk rules are chosen for."""
+    return st.builds(
+        lambda minute, micros, text: (
+            f"2025-11-26{separator}{8 + minute // 60:02d}:{minute % 60:02d}:"
+            f"{micros // 10**6:02d}{fraction}{micros % 10**6:06d}{zone} {text}"
+        ),
+        st.integers(0, 200),
+        st.integers(0, 60 * 10**6 - 1),
+        st.sampled_from((*TEXTS, "ok", "a b c", "")),
+    )
+
+
+_MOSTLY_ONE_LAYOUT = st.sampled_from(
+    [("Z", ".", "T"), ("", ",", " "), ("+01:00", ".", "T"), (" +0000", ".", " ")]
+).flatmap(
+    lambda layout: st.lists(
+        st.one_of(_layout(*layout), _layout(*layout), _layout(*layout), _LINES), max_size=80
+    )
+)
+
+
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    st.lists(_LINES, max_size=60),
+    st.one_of(st.lists(_LINES, max_size=60), _MOSTLY_ONE_LAYOUT),
     st.sampled_from(("\n", "\r\n")),
     st.booleans(),
     st.sampled_from(("UTC", "America/New_York")),
