@@ -22,7 +22,8 @@ files" section says them for users):
   ``outside_window`` those outside it, ``skipped_lines`` the lines with no known time, and
   ``live_event`` is the first event (in file order) dated in the window.
 - **Files.** Compression (gzip, bzip2, xz, zstd) is told by the first bytes, whatever the
-  name. Invalid UTF-8 is shown as ``\\xNN``; file names that are not UTF-8 too. A file
+  name. Invalid UTF-8 is shown as ``\\xNN``; file names that are not UTF-8 too, and file
+  names are redacted and escaped like any collected text. A file
   that cannot be read to its end keeps what was read: its ``FileStats.error`` says what
   failed, ``LogsEvidence.error`` names the first such file, and the other files are
   still read. A CloudWatch export (the JSON document ``aws logs filter-log-events

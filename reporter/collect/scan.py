@@ -80,7 +80,9 @@ class Matcher:
         module = _load("re2")
         if module is None:
             return False
-        pattern = module.compile(b"|".join(_re2_escape(n) for n in self.needles))
+        options = module.Options()
+        options.encoding = module.Options.Encoding.LATIN1  # bytes, not UTF-8 code points
+        pattern = module.compile(b"|".join(_re2_escape(n) for n in self.needles), options=options)
 
         def find_re2(data: bytes) -> list[tuple[int, int]]:
             return self._verify_lines(data, (m.end() for m in pattern.finditer(data)))

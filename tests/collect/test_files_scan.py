@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reporter.collect.scan import ENGINES, EngineUnavailable, Matcher
@@ -34,6 +34,7 @@ def expected(data: bytes, needles: list[bytes]) -> set[tuple[int, int]]:
 
 @pytest.mark.parametrize("engine", ENGINES)
 @settings(max_examples=200, deadline=None)
+@example(needles=[b"\xff"], pieces=[b"\xff"])
 @given(
     st.lists(
         st.binary(min_size=1, max_size=4).filter(lambda b: b"\n" not in b), min_size=1, max_size=6
