@@ -40,6 +40,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from reporter.collect.logglob import GlobError, glob_files
 from reporter.errors import InputError, Problem
 from reporter.redact import KEEP
 
@@ -625,12 +626,12 @@ class LoadedSpec:
         return (self.base_dir / self.spec.code.root).resolve()
 
     def log_files(self) -> list[Path]:
-        """``logs.files`` globbed from the spec's folder, sorted, without duplicates."""
+        """``logs.files`` globbed from the spec's folder: each pattern's files sorted, in
+        pattern order, each file once (bounded: see :mod:`reporter.collect.logglob`)."""
         found: dict[Path, None] = {}
-        for pattern in self.spec.logs.files or ():
-            for match in _glob(self.base_dir, pattern):
-                if match.is_file():
-                    found.setdefault(match, None)
+        for matches in glob_files(self.base_dir, self.spec.logs.files or ()):
+            for match in matches:
+                found.setdefault(match, None)
         return list(found)
 
 
@@ -919,28 +920,21 @@ def _code_path_problems(loaded: LoadedSpec) -> list[Problem]:
     return problems
 
 
-def _check_log_files(loaded: LoadedSpec) -> None:
-    if loaded.spec.logs.files is None:
-        return
-    for n, pattern in enumerate(loaded.spec.logs.files, start=1):
-        try:
-            found = any(p.is_file() for p in _glob(loaded.base_dir, pattern))
-        except (OSError, ValueError, IndexError) as exc:  # '**a', '/', '.', too long
-            raise InputError(
-                str(loaded.path),
-                f"key 'logs.files[{n}]': {pattern!r} is not a usable glob pattern ({exc})",
-            ) from None
-        if not found:
-            raise InputError(
-                str(loaded.path), f"key 'logs.files[{n}]': {pattern!r} matches no file"
-            )
-
-
-def _glob(base: Path, pattern: str) -> list[Path]:
-    path = Path(pattern)
-    if path.is_absolute():
-        return sorted(Path(path.anchor).glob(str(path.relative_to(path.anchor))))
-    return sorted(base.glob(pattern))
+def _log_file_problems(loaded: LoadedSpec) -> list[Problem]:
+    """Every ``logs.files`` pattern that is unusable or matches no file."""
+    patterns = loaded.spec.logs.files
+    if patterns is None:
+        return []
+    source = str(loaded.path)
+    try:
+        found = glob_files(loaded.base_dir, patterns)
+    except GlobError as exc:
+        return [Problem(source, f"key 'logs.files[{exc.index + 1}]': {exc}")]
+    return [
+        Problem(source, f"key 'logs.files[{n}]': {pattern!r} matches no file")
+        for n, (pattern, matches) in enumerate(zip(patterns, found, strict=True), start=1)
+        if not matches
+    ]
 
 
 def parse_now(value: str) -> datetime:
@@ -975,11 +969,7 @@ def load_spec(path: Path) -> LoadedSpec:
     except (OSError, RuntimeError) as exc:
         raise InputError(source, f"cannot resolve the spec's folder ({exc})") from None
     loaded = LoadedSpec(spec=spec, path=path, base_dir=base_dir)
-    problems = _code_path_problems(loaded)
-    try:
-        _check_log_files(loaded)
-    except InputError as exc:
-        problems.extend(exc.problems)
+    problems = [*_code_path_problems(loaded), *_log_file_problems(loaded)]
     if problems:
         raise InputError.of(problems)
     return loaded

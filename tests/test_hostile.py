@@ -116,7 +116,7 @@ CONTEXT = tuple(m.split()[0] for m in MARKERS)
 
 def hostile_messages(port: int) -> list[bytes]:
     """The hostile events' messages, one per marker; ``port`` is the trap socket's."""
-    fences = "\n".join(
+    fences = "\n  ".join(  # indented: a continuation line of a local log file is indented
         [
             "```",
             "~~~~",
@@ -130,12 +130,14 @@ def hostile_messages(port: int) -> list[bytes]:
             "```",
         ]
     )
-    pem = "\n".join(["-----BEGIN RSA PRIVATE KEY-----", *PEM_BODY, "-----END RSA PRIVATE KEY-----"])
+    pem = "\n  ".join(
+        ["-----BEGIN RSA PRIVATE KEY-----", *PEM_BODY, "-----END RSA PRIVATE KEY-----"]
+    )
     return [
         b"<script>alert(1)</script>",
         f"<img src=http://127.0.0.1:{port}/x.png>".encode(),
         f"![pixel](http://127.0.0.1:{port}/md.png)".encode(),
-        ("markdown follows\n" + fences).encode(),  # continuation lines: line starts in the report
+        ("markdown follows\n  " + fences).encode(),  # continuation lines: line starts in the report
         b"{{ 7*7 }} {% for x in y %} {# note #}",
         b"\x1b[31mred\x1b[0m",
         "nul\x00 bel\x07 del\x7f cr\r csi\x9b ls\u2028 tab\t.".encode(),
@@ -146,7 +148,7 @@ def hostile_messages(port: int) -> list[bytes]:
         f"Authorization: Bearer {JWT}".encode(),
         f"issued {JWT} to the client".encode(),
         b"connecting to postgres://app:hunter2@db:5432/x",
-        ("loaded key\n" + pem).encode(),
+        ("loaded key\n  " + pem).encode(),
         f"user session={SESSION_HEX} stored".encode(),
     ]
 

@@ -1,257 +1,1250 @@
-"""Local log files: events rebuilt from lines, streamed, and counted like CloudWatch events.
+"""Local log files as evidence: every watched text found, dated, and accounted for.
 
-CONTRACT section 2, "Local log files":
+:func:`collect_files` reads each file once, in blocks of :data:`BLOCK_BYTES`, never whole,
+and answers with :class:`~reporter.model.LogsEvidence`. The rules (the README's "Local log
+files" section says them for users):
 
-- a line starting with an ISO 8601 timestamp (``2025-11-26T10:49:43``, optional fraction
-  and zone; a space instead of ``T`` and a comma fraction as Python's logging writes
-  them, ``2025-11-26 10:49:43,123``; no zone means UTC) starts an event;
-- a JSON object line with a ``timestamp``, ``time`` or ``@timestamp`` field (an ISO
-  string, or an epoch number) starts an event too, whose message begins with the raw line;
-- any other line (a JSON line without such a field included) continues the previous
-  event, whichever kind it is (joined with ``"\\n"``); lines before the first event of a
-  file belong to no event and are skipped (and counted in :class:`FileStats`);
-- ``.gz`` files are read as gzip; bytes are decoded as UTF-8 with ``backslashreplace``;
-  only ``\\n`` ends a line (a trailing ``\\r`` is dropped, so CRLF files read the same).
-
-Files are read in chunks, never whole: one event's message is capped at
-:data:`MAX_EVENT_CHARS` (its start is kept), so memory stays flat however large a file or
-a line grows.
+- **Events.** A line that starts with a timestamp in a known format (see
+  :mod:`reporter.collect.logformats`) starts an event. A line continues the event before
+  it only when it is indented (a space or a tab first), empty, or part of a Python, Java
+  or Go traceback; a CRI ``P`` line is joined with the CRI line of the same stream right
+  after it. Any other line has **no known time**, and so has an indented line after it.
+- **Matching.** A watched text matches an event when its UTF-8 bytes occur in the
+  event's lines as written (lines joined with ``\\n``, a trailing ``\\r`` dropped), or in
+  its message as decoded (JSON strings unescaped, CRI prefixes dropped and partial lines
+  joined). An event counts once per text, however often the text occurs in it; a line
+  with no known time counts once per text too.
+- **Accounting.** Every occurrence lands in exactly one place: an event dated in
+  ``[since, until]`` (both inclusive) counts in ``LogMatch.count`` with first/last seen
+  and the latest excerpts; one dated outside counts in ``LogMatch.outside_window``; a line
+  with no known time counts in ``LogMatch.unknown_time``, with its ``file:line``.
+  ``LogsEvidence.events_scanned`` counts the dated events in the window,
+  ``outside_window`` those outside it, ``skipped_lines`` the lines with no known time, and
+  ``live_event`` is the first event (in file order) dated in the window.
+- **Files.** Compression (gzip, bzip2, xz, zstd) is told by the first bytes, whatever the
+  name. Invalid UTF-8 is shown as ``\\xNN``; file names that are not UTF-8 too, and file
+  names are redacted and escaped like any collected text. A file
+  that cannot be read to its end keeps what was read: its ``FileStats.error`` says what
+  failed, ``LogsEvidence.error`` names the first such file, and the other files are
+  still read. A CloudWatch export (the JSON document ``aws logs filter-log-events
+  --output json`` or ``get-log-events`` print) is read event by event.
+- **Cost.** Texts are found with one multi-literal pass per block
+  (:class:`~reporter.collect.scan.Matcher`). For files whose lines start with an ISO 8601
+  timestamp, lines are counted and dated in bulk (per minute, by regular expressions
+  that run in C), and only the lines that matter — those holding a text, those no bulk
+  rule settles, and the minutes at the window's edges — are parsed one by one; every
+  other file is parsed line by line. Runs of empty lines cost no Python per line. Memory
+  stays flat: a few blocks per file being read, plus per text a count, two timestamps and
+  a few excerpts. Several files are read at once.
 """
 
 from __future__ import annotations
 
+import bisect
+import bz2
 import codecs
-import gzip
-import io
+import heapq
+import importlib
 import json
+import lzma
+import os
+import queue
 import re
+import threading
 import zlib
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, BinaryIO, Literal
 
-from reporter.collect.matching import Classifier, Marker
-from reporter.model import EvidenceError, LogsEvidence
+from reporter.collect.logformats import (
+    ABBREVIATIONS,
+    FileLogOptions,
+    LineParser,
+    Stamp,
+    decode,
+    epoch,
+    shape_after,
+)
+from reporter.collect.matching import EXCERPTS, KEPT_CHARS, Marker
+from reporter.collect.scan import Matcher
+from reporter.errors import Cancelled
+from reporter.model import (
+    EvidenceError,
+    FileStats,
+    LogExcerpt,
+    LogMatch,
+    LogsEvidence,
+    UndatedExcerpt,
+)
 from reporter.redact import Redactor
-from reporter.text import visible
+from reporter.text import clean, visible
+
+__all__ = [
+    "BLOCK_BYTES",
+    "MAX_EVENT_CHARS",
+    "OPERATION",
+    "READ_ERRORS",
+    "FileLogOptions",
+    "collect_files",
+    "display_name",
+    "iter_events",
+    "read_error",
+    "sniff",
+]
 
 OPERATION = "read file"
 
+BLOCK_BYTES = 4 * 1024 * 1024
+"""Decompressed bytes handled at a time; a longer line is read in several pieces."""
+RAW_BYTES = 1024 * 1024
+"""Bytes read from a file at a time (compressed bytes for a compressed file)."""
 MAX_EVENT_CHARS = 1024 * 1024
-"""Longest message kept for one event (1 MiB of characters); the rest is dropped."""
+"""Longest text kept for one event (for texts that span lines, and for excerpts)."""
+WORKERS = 4
+"""Files read at once."""
+UNDATED_EXCERPTS = 5
+"""Lines with no known time kept per text (the first ones read)."""
+CANCEL_LINES = 8192
+"""Lines parsed one by one between two looks at ``cancel``."""
 
-CHUNK_BYTES = 64 * 1024
-"""Bytes read at a time; a longer line is read in several chunks."""
+Compression = Literal["none", "gzip", "bzip2", "xz", "zstd"]
 
-READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
-"""What reading a file can raise: missing/unreadable (OSError), bad gzip (BadGzipFile is
-an OSError), a truncated gzip stream (EOFError), corrupt compressed data (zlib.error)."""
 
-_TIMESTAMP = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})"
-    r"(?:[.,](\d+))?"
-    r"(Z|z|[+-]\d{2}(?::?\d{2})?)?"
-    r"(?!\d)"
+def _optional(name: str) -> Any | None:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+_ISAL = _optional("isal.isal_zlib")
+_ZSTD = _optional("compression.zstd") or _optional("backports.zstd")
+
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+    *((_ISAL.error,) if _ISAL is not None else ()),
+    *((_ZSTD.ZstdError,) if _ZSTD is not None else ()),
 )
-_JSON_KEYS = ("timestamp", "time", "@timestamp")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""What reading a file can raise: missing/unreadable or bad bzip2 data (OSError), a
+truncated stream (EOFError), corrupt gzip/xz/zstd data (their library's error)."""
 
 
-# --------------------------------------------------------------------------- timestamps
+# --------------------------------------------------------------------------- reading bytes
 
 
-def parse_line_timestamp(line: str) -> datetime | None:
-    """The ISO 8601 timestamp a line starts with (as UTC), or None."""
-    m = _TIMESTAMP.match(line)
-    if m is None:
-        return None
-    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    micros = int((m.group(7) or "0")[:6].ljust(6, "0"))
-    try:
-        when = datetime(year, month, day, hour, minute, second, micros, tzinfo=_zone(m.group(8)))
-        return when.astimezone(UTC)
-    except (ValueError, OverflowError):  # 2025-13-45, or year 1/9999 pushed out by the zone
-        return None
+def sniff(head: bytes) -> Compression:
+    """The compression a file's first bytes announce."""
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh"):
+        return "bzip2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        return "zstd"
+    return "none"
 
 
-def _zone(text: str | None) -> tzinfo:
-    if text is None or text in ("Z", "z"):
-        return UTC
-    sign = -1 if text[0] == "-" else 1
-    digits = text[1:].replace(":", "")
-    hours, minutes = int(digits[:2]), int(digits[2:4] or "0")
-    if hours > 23 or minutes > 59:
-        raise ValueError(f"bad zone offset {text!r}")
-    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+class _Source:
+    """A file's bytes, decompressed when its first bytes say so, ``read`` in pieces.
 
-
-def parse_json_timestamp(line: str) -> datetime | None:
-    """The timestamp of a JSON object line (``timestamp``, ``time`` or ``@timestamp``), or None.
-
-    A string must be an ISO 8601 timestamp (no zone means UTC). A number is epoch time,
-    its unit told by its size: seconds below 1e11, then milliseconds, microseconds (from
-    1e14) and nanoseconds (from 1e17).
+    Memory is bounded whatever the compression ratio: each ``read`` asks the decompressor
+    for at most ``n`` bytes. ``on_raw`` hears every read from the file (its size).
     """
-    stripped = line.strip()
-    if not (stripped.startswith("{") and stripped.endswith("}")):
-        return None
-    try:
-        data = json.loads(stripped)
-    except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
-        return None
-    if not isinstance(data, dict):
-        return None
-    for key in _JSON_KEYS:
-        if key in data:
-            when = _json_value_time(data[key])
-            if when is not None:
-                return when
-    return None
 
+    def __init__(self, handle: BinaryIO, on_raw: Callable[[int], None]) -> None:
+        self.handle = handle
+        self.on_raw = on_raw
+        self.pending = self._raw()
+        self.compression = sniff(self.pending)
+        self.decompressor: Any = None
+        self.ended = False
+        self.buffered = b""
+        self.failed: BaseException | None = None
+        if self.compression != "none":
+            self.decompressor = self._new()
 
-def _json_value_time(value: object) -> datetime | None:
-    if isinstance(value, str):
-        when = parse_line_timestamp(value.strip())
-        return when if when is not None and _TIMESTAMP.fullmatch(value.strip()) else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    magnitude = abs(value)
-    scale = 1 if magnitude < 1e11 else 1e3 if magnitude < 1e14 else 1e6 if magnitude < 1e17 else 1e9
-    try:
-        return _EPOCH + timedelta(seconds=value / scale)
-    except (OverflowError, ValueError):  # inf, nan, or beyond year 9999
-        return None
+    def _raw(self, size: int = RAW_BYTES) -> bytes:
+        chunk = self.handle.read(size)
+        if chunk:
+            self.on_raw(len(chunk))
+        return chunk
 
+    def unread(self, data: bytes) -> None:
+        """Give ``data`` back: the next ``read`` returns it first."""
+        self.buffered = data + self.buffered
 
-# --------------------------------------------------------------------------- reading
+    def _new(self) -> Any:
+        if self.compression == "gzip":
+            return (_ISAL or zlib).decompressobj(wbits=31)
+        if self.compression == "bzip2":
+            return bz2.BZ2Decompressor()
+        if self.compression == "xz":
+            return lzma.LZMADecompressor()
+        if _ZSTD is None:
+            raise OSError("zstd data, but no zstd library imports (install backports.zstd)")
+        return _ZSTD.ZstdDecompressor()
 
-
-def _event_start(line: str) -> datetime | None:
-    """The time of the event ``line`` starts, or None when it continues the previous one."""
-    if line.lstrip().startswith("{"):
-        when = parse_json_timestamp(line)
-        if when is not None:
-            return when
-    return parse_line_timestamp(line)
-
-
-def _open(path: Path) -> gzip.GzipFile | io.BufferedReader:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rb")
-    return path.open("rb")
-
-
-def _lines(stream: gzip.GzipFile | io.BufferedReader) -> Iterator[str]:
-    """Each line decoded, without its ending, cut at :data:`MAX_EVENT_CHARS`.
-
-    Reads :data:`CHUNK_BYTES` at a time, so a huge line never sits in memory whole.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="backslashreplace")
-    while True:
-        chunk = stream.readline(CHUNK_BYTES)
-        if not chunk:
-            return
-        parts: list[str] = []
-        size = 0
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes (fewer is not the end); ``b""`` at the end of the data."""
+        if self.buffered:
+            data, self.buffered = self.buffered, b""
+            return data
+        if self.failed is not None:
+            raise self.failed
+        if self.ended:
+            return b""
+        if self.decompressor is None:
+            data = self.pending or self._raw(n)
+            self.pending = b""
+            if not data:
+                self.ended = True
+            return data
         while True:
-            ended = chunk.endswith(b"\n")
-            if size < MAX_EVENT_CHARS:
-                text = decoder.decode(chunk, final=ended)
-                parts.append(text[: MAX_EVENT_CHARS - size])
-                size += len(parts[-1])
-            if ended:
-                break
-            chunk = stream.readline(CHUNK_BYTES)
-            if not chunk:
-                if size < MAX_EVENT_CHARS:
-                    parts.append(decoder.decode(b"", final=True)[: MAX_EVENT_CHARS - size])
-                break
-        decoder.reset()
-        line = "".join(parts)
-        if line.endswith("\n"):
-            line = line[:-1]
-        if line.endswith("\r"):
-            line = line[:-1]
-        yield line
+            out = self._step(n)
+            if out is None:
+                self.ended = True
+                return b""
+            if out:
+                return out
+
+    def _step(self, n: int) -> bytes | None:
+        """One call to the decompressor; None at the clean end of the data."""
+        dec = self.decompressor
+        if dec.eof:
+            rest = dec.unused_data or self.pending or self._raw()
+            self.pending = b""
+            while True:
+                rest = rest.lstrip(b"\x00")  # padding between and after members
+                if rest:
+                    break
+                rest = self._raw()
+                if not rest:
+                    return None
+            while len(rest) < 6:
+                more = self._raw()
+                if not more:
+                    break
+                rest += more
+            if sniff(rest) != self.compression:
+                raise OSError(f"data after the end of the {self.compression} stream is not "
+                              f"{self.compression}")  # fmt: skip
+            self.decompressor = dec = self._new()
+            return bytes(dec.decompress(rest, n))
+        if self.compression == "gzip":
+            data = dec.unconsumed_tail or self.pending or self._raw()
+            self.pending = b""
+            if not data:
+                raise EOFError("compressed file ended before the end-of-stream marker was reached")
+            return bytes(dec.decompress(data, n))
+        if dec.needs_input:
+            data = self.pending or self._raw()
+            self.pending = b""
+            if not data:
+                raise EOFError("compressed file ended before the end-of-stream marker was reached")
+            return bytes(dec.decompress(data, n))
+        return bytes(dec.decompress(b"", n))
 
 
-@dataclass
-class FileStats:
-    """What reading one file found, beyond its events."""
+class _Prefetch:
+    """A compressed file decompressed in a thread, a block or two ahead of the reader.
 
-    lines: int = 0
-    events: int = 0
-    skipped_lines: int = 0
-    """Lines before the first event: they belong to no event."""
-
-
-@dataclass
-class _Event:
-    timestamp: datetime
-    line_no: int
-    parts: list[str] = field(default_factory=list)
-    size: int = 0
-
-    def add(self, text: str) -> None:
-        room = MAX_EVENT_CHARS - self.size
-        if room <= 0:
-            return
-        piece = text[:room]
-        self.parts.append(piece)
-        self.size += len(piece)
-
-    def item(self, display: str) -> tuple[datetime, str, str]:
-        return self.timestamp, f"{display}:{self.line_no}", "".join(self.parts)
-
-
-def iter_events(
-    path: Path, display: str, stats: FileStats | None = None
-) -> Iterator[tuple[datetime, str, str]]:
-    """The events of one file, in file order: ``(timestamp, f"{display}:{line_no}", message)``.
-
-    ``line_no`` is the event's first line (from 1). ``stats``, when given, is filled in
-    as the file is read. Reading errors (see :data:`READ_ERRORS`) propagate after the
-    event being built has been yielded.
+    Decompression releases the GIL, so it overlaps with scanning. Same ``read``/``unread``
+    as :class:`_Source`; errors are raised in the reader's thread, in order. ``close``
+    stops the thread (it is joined: none is left running).
     """
-    stats = stats if stats is not None else FileStats()
-    current: _Event | None = None
-    try:
-        with _open(path) as stream:
-            for line_no, line in enumerate(_lines(stream), start=1):
-                stats.lines = line_no
-                start = _event_start(line)
-                if start is None:
-                    if current is None:
-                        stats.skipped_lines += 1
+
+    def __init__(self, source: _Source) -> None:
+        self.source = source
+        self.compression = source.compression
+        self.buffered = b""
+        self.failed: BaseException | None = None
+        self.ended = False
+        self.queue: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=2)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._work, name="log-files-inflate", daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        try:
+            while not self.stop.is_set():
+                data = self.source.read(BLOCK_BYTES)
+                self._put(data)
+                if not data:
+                    return
+        except READ_ERRORS as exc:
+            self._put(exc)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def unread(self, data: bytes) -> None:
+        """Give ``data`` back: the next ``read`` returns it first."""
+        self.buffered = data + self.buffered
+
+    def read(self, n: int) -> bytes:
+        """The next decompressed bytes (any size); ``b""`` at the end."""
+        if self.buffered:
+            data, self.buffered = self.buffered, b""
+            return data
+        if self.failed is not None:
+            raise self.failed
+        if self.ended:
+            return b""
+        item = self.queue.get()
+        if isinstance(item, BaseException):
+            self.ended = True
+            raise item
+        if not item:
+            self.ended = True
+        return item
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+@dataclass
+class _Block:
+    """Whole lines: ``data`` starts with ``\\n`` (the end of the line before) and ends with
+    ``\\n``; ``lines`` is how many. ``tail``: the last line goes on in the next pieces."""
+
+    data: bytes
+    tail: bool = False
+
+
+@dataclass
+class _Tail:
+    """More of a line too long for one block (no line ends in it)."""
+
+    data: bytes
+
+
+def _pieces(source: _Source | _Prefetch) -> Iterator[_Block | _Tail]:
+    """The file's bytes as blocks of whole lines, and tails of lines longer than a block."""
+    carry = b""
+    while True:
+        chunk = source.read(BLOCK_BYTES)
+        if not chunk:
+            if carry:
+                yield _Block(b"\n" + carry + b"\n")  # a last line without its newline
+            return
+        cut = chunk.rfind(b"\n")
+        if cut != -1:
+            yield _Block(b"".join((b"\n", carry, memoryview(chunk)[: cut + 1])))
+            carry = chunk[cut + 1 :]
+            continue
+        buffer = carry + chunk
+        if len(buffer) <= BLOCK_BYTES:
+            carry = buffer
+            continue
+        # A line longer than a block: its start is the line, the rest is searched only.
+        yield _Block(b"\n" + buffer[:BLOCK_BYTES] + b"\n", tail=True)
+        rest = buffer[BLOCK_BYTES:]
+        while True:
+            end = rest.find(b"\n")
+            if end != -1:
+                if end:
+                    yield _Tail(rest[:end])
+                carry = rest[end + 1 :]
+                break
+            if rest:
+                yield _Tail(rest)
+            rest = source.read(BLOCK_BYTES)
+            if not rest:
+                return
+
+
+# --------------------------------------------------------------------------- texts
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """The watched texts, and which of them raw scanning alone cannot settle."""
+
+    texts: tuple[str, ...]
+    encoded: tuple[bytes, ...]
+    scanned: tuple[int, ...]
+    """Indices of the texts the matcher looks for (those without a line break)."""
+    spanning: tuple[int, ...]
+    """Texts with a line break: checked against each event's whole text."""
+    escapable: tuple[int, ...]
+    """Texts a JSON writer may escape: also checked against decoded messages."""
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> _Texts:
+        encoded = tuple(t.encode("utf-8", "surrogatepass") for t in texts)
+        spanning = tuple(i for i, t in enumerate(texts) if "\n" in t or "\r" in t)
+        escapable = tuple(
+            i
+            for i, t in enumerate(texts)
+            if any(not (" " <= c <= "~") or c in "\"\\/<>&'" for c in t)
+        )
+        scanned = tuple(i for i in range(len(texts)) if i not in spanning)
+        return cls(tuple(texts), encoded, scanned, spanning, escapable)
+
+
+@dataclass
+class _Tally:
+    """One text in one file."""
+
+    count: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    latest: list[tuple[datetime, str, str, int]] = field(default_factory=list)
+    outside: int = 0
+    unknown: int = 0
+    undated: list[UndatedExcerpt] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- events
+
+NONE, DATED, UNDATED = 0, 1, 2
+
+
+class _Event:
+    """An event being read: its first line, time, texts found, and kept text."""
+
+    __slots__ = (
+        "counted",
+        "format",
+        "found",
+        "joined",
+        "line_no",
+        "message",
+        "partial",
+        "parts",
+        "position",
+        "size",
+        "stream",
+        "verbatim",
+        "when",
+    )
+
+    def __init__(self, when: datetime, line_no: int, stamp: Stamp | None, first: bytes) -> None:
+        self.when = when
+        self.line_no = line_no
+        self.format = stamp.format if stamp is not None else "iso8601"
+        self.message = stamp.message if stamp is not None else None
+        self.partial = stamp.partial if stamp is not None else False
+        self.stream = stamp.stream if stamp is not None else None
+        self.verbatim = stamp.verbatim if stamp is not None else True
+        self.joined = False
+        self.found: set[int] = set()
+        self.parts = [first]
+        self.size = len(first)
+        self.counted = False
+        self.position = 0
+
+    def add(self, line: bytes, keep: int) -> None:
+        self.size += len(line) + 1
+        if self.size - len(line) - 1 < keep:
+            self.parts.append(line)
+
+    def text(self, keep: int) -> bytes:
+        return b"\n".join(self.parts)[:keep]
+
+
+@dataclass
+class _Result:
+    """One file read: its stats and tallies, merged in file order by the caller."""
+
+    stats: FileStats
+    tallies: list[_Tally]
+    live: LogExcerpt | None
+
+
+# --------------------------------------------------------------------------- the fast rules
+
+
+_EMPTY_RUN = re.compile(rb"(?:\r?\n)+")
+_ABBR = "|".join(ABBREVIATIONS).encode()
+
+
+@dataclass(frozen=True)
+class _Fast:
+    """Bulk rules for files whose lines start with one ISO 8601 layout (see module doc).
+
+    ``classes`` finds each such line with its minute (``2025-11-26T10:49``) and each
+    indented or empty line (an empty group); ``keys`` finds only the former, ``line`` is
+    the same without the group, ``seconds`` (a pattern per minute) its seconds and
+    fraction; ``irregular`` finds every line that is none of these. Every line ``keys``
+    finds is one the line parser dates to that minute with the same zone (a property test
+    checks it), so counting in bulk and parsing line by line agree.
+    """
+
+    classes: re.Pattern[bytes]
+    keys: re.Pattern[bytes]
+    line: re.Pattern[bytes]
+    irregular: re.Pattern[bytes]
+    zone: bytes | None
+    fraction: bytes
+    after: bytes
+    """The pattern after the fraction (zone and guards)."""
+    name: str
+    """The format's name in :class:`~reporter.model.FileStats`."""
+
+    @classmethod
+    def build(cls, separator: bytes, fraction: bytes, zone: bytes | None) -> _Fast:
+        key = rb"\d{4}-\d\d-\d\d" + re.escape(separator) + rb"(?:[01]\d|2[0-3]):[0-5]\d"
+        seconds = rb":[0-5]\d(?:" + re.escape(fraction) + rb"\d+)?"
+        if zone is None:
+            after = rb"(?![\d.,]|[Zz]|[+-]\d| [+-]\d{4}(?!\d)| (?:" + _ABBR + rb")(?![A-Za-z0-9]))"
+        elif len(zone.strip()) > 1 and zone[-1:].isalpha():
+            after = re.escape(zone) + rb"(?![A-Za-z0-9])"
+        else:
+            after = re.escape(zone) + rb"(?!\d)"
+        after += rb"(?! (?:stdout|stderr) [FP](?: |\r?\n))"  # CRI lines are parsed one by one
+        rest = seconds + after
+        return cls(
+            classes=re.compile(rb"\n(?:(" + key + rb")" + rest + rb"|(?=[ \t\n]|\r\n))"),
+            keys=re.compile(rb"\n(" + key + rb")" + rest),
+            line=re.compile(rb"\n" + key + rest),
+            irregular=re.compile(rb"\n(?=[^ \t\n])(?!\r\n|" + key + rest + rb")"),
+            zone=zone,
+            fraction=fraction,
+            after=after,
+            name="python-logging" if fraction == b"," else "iso8601",
+        )
+
+    def seconds(self, key: bytes) -> re.Pattern[bytes]:
+        """The lines of one minute, with their seconds and fraction as groups."""
+        return re.compile(
+            rb"\n"
+            + re.escape(key)
+            + rb":([0-5]\d)(?:"
+            + re.escape(self.fraction)
+            + rb"(\d+))?"
+            + self.after
+        )
+
+
+_SAMPLE_ISO = re.compile(
+    rb"\d{4}-\d\d-\d\d(?P<sep>[Tt ])\d\d:\d\d:\d\d(?:(?P<frac>[.,])\d+)?"
+    rb"(?P<zone>[Zz]|[+-]\d\d(?::?\d\d)?(?!\d)| [+-]\d{4}(?!\d)| (?:UTC|GMT|UT)(?![A-Za-z0-9]))?"
+)
+
+
+def _choose_fast(data: bytes, parser: LineParser) -> _Fast | None:
+    """Bulk rules for the ISO layout most of the first lines share, if most do."""
+    layouts: Counter[tuple[bytes, bytes, bytes | None]] = Counter()
+    sampled = 0
+    for line in data[1:65536].split(b"\n")[:400]:
+        if not line or line[0] in b" \t\r":
+            continue
+        sampled += 1
+        stamp = parser.parse(line.rstrip(b"\r"))
+        if stamp is None or stamp.format not in ("iso8601", "python-logging"):
+            continue
+        m = _SAMPLE_ISO.match(line)
+        if m is None:
+            continue
+        layouts[(m["sep"], m["frac"] or b".", m["zone"])] += 1
+    if not layouts:
+        return None
+    (separator, fraction, zone), seen = layouts.most_common(1)[0]
+    if seen * 2 < sampled:
+        return None
+    return _Fast.build(separator, fraction, zone)
+
+
+# --------------------------------------------------------------------------- one file
+
+
+class _FileScan:
+    """Reads one file and accounts for every line of it (see the module doc)."""
+
+    def __init__(
+        self,
+        path: Path,
+        display: str,
+        since: datetime,
+        until: datetime,
+        texts: _Texts,
+        matcher: Matcher,
+        options: FileLogOptions,
+        redactor: Redactor,
+        on_raw: Callable[[int], None],
+        cancel: threading.Event | None,
+        on_event: Callable[[_Event], None] | None = None,
+        bulk: bool = True,
+    ) -> None:
+        self.path = path
+        self.display = display
+        self.since = since
+        self.until = until
+        self.texts = texts
+        self.matcher = matcher
+        self.parser = LineParser(options, until)
+        self.redactor = redactor
+        self.on_raw = on_raw
+        self.cancel = cancel
+        self.on_event = on_event
+        self.bulk = bulk and not texts.spanning and options.timestamp_pattern is None
+        self.keep = MAX_EVENT_CHARS if (texts.spanning or on_event) else KEPT_CHARS * 4
+        self.tallies = [_Tally() for _ in texts.texts]
+        # what was read
+        self.bytes_read = 0
+        self.lines = 0
+        self.events = 0
+        self.in_window = 0
+        self.outside = 0
+        self.undated = 0
+        self.first: tuple[int, datetime] | None = None
+        self.last: tuple[int, datetime] | None = None
+        self.live: tuple[int, LogExcerpt] | None = None
+        self.formats: Counter[str] = Counter()
+        # the state between lines
+        self.kind = NONE
+        self.event: _Event | None = None
+        self.shape: str | None = None
+        self.undated_line: tuple[int, bytes, set[int]] | None = None
+        self.fast: _Fast | None = None
+        self.sampled = False
+        self.newlines = 0
+        """Newlines in the block being read (one more than its lines)."""
+        self.overlap = max((len(t) for t in texts.encoded), default=1) - 1
+
+    # ------------------------------------------------------------------ driving
+
+    def run(self) -> _Result:
+        error: EvidenceError | None = None
+        compression: Compression = "none"
+        try:
+            with self.path.open("rb") as handle:
+                plain = _Source(handle, self._raw)
+                compression = plain.compression
+                source: _Source | _Prefetch = plain
+                if compression != "none":
+                    source = _Prefetch(plain)
+                try:
+                    if self._is_export(source):
+                        self._export(source)
                     else:
-                        current.add("\n")
-                        current.add(line)
+                        self._lines(source)
+                finally:
+                    if isinstance(source, _Prefetch):
+                        source.close()
+        except READ_ERRORS as exc:
+            error = read_error(self.display, exc)
+        self._close()
+        return self._result(compression, error)
+
+    def _raw(self, size: int) -> None:
+        self.bytes_read += size
+        self.on_raw(size)
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled()
+
+    def _lines(self, source: _Source | _Prefetch) -> None:
+        window = b""  # the end of the piece before, for a text that straddles a long line's cut
+        for piece in _pieces(source):
+            self._check_cancel()
+            if isinstance(piece, _Tail):
+                self._tail(window, piece.data)
+                if len(piece.data) < self.overlap:
+                    window = (window + piece.data)[-self.overlap :]
+                else:
+                    window = piece.data[len(piece.data) - self.overlap :]
+                continue
+            data = piece.data
+            self.newlines = data.count(b"\n")
+            if not self.sampled:
+                self.sampled = True
+                if self.bulk:
+                    self.fast = _choose_fast(data, self.parser)
+            hits = self.matcher.find(data) if self.texts.scanned else []
+            hits = [(end, self.texts.scanned[i]) for end, i in hits]
+            if self.fast is not None and not piece.tail:
+                self._fast_block(data, hits, self.fast)
+            else:
+                self._run(data, 1, len(data), self.lines, hits, 0)
+            self.lines += self.newlines - 1
+            window = data[-self.overlap - 1 : -1] if piece.tail and self.overlap else b""
+
+    def _tail(self, window: bytes, data: bytes) -> None:
+        """More of the last line: its texts go to that line's event or undated line."""
+        hits = self.matcher.find(window + data) if self.texts.scanned else []
+        found = {self.texts.scanned[i] for end, i in hits if end > len(window)}
+        if not found:
+            return
+        if self.kind == DATED and self.event is not None:
+            self.event.found |= found
+        elif self.undated_line is not None:
+            line_no, line, seen = self.undated_line
+            for index in found - seen:
+                self._unknown(index, line_no, line)
+            seen |= found
+
+    # ------------------------------------------------------------------ line by line
+
+    def _run(
+        self, data: bytes, start: int, end: int, line_no: int, hits: list[tuple[int, int]], hi: int
+    ) -> int:
+        """Account for the lines in ``data[start:end]`` one by one; ``line_no`` is the
+        number of the line before ``start``, ``hi`` the first hit at or after ``start``."""
+        position = start
+        count = len(hits)
+        budget = CANCEL_LINES
+        while position < end:
+            newline = data.index(b"\n", position)
+            line_no += 1
+            if newline == position or (newline == position + 1 and data[position] == 13):
+                run = _EMPTY_RUN.match(data, position)  # empty lines: skipped in one step
+                assert run is not None
+                stop = min(run.end(), end)
+                line_no += data.count(b"\n", position, stop) - 1
+                if self.kind == DATED and self.event is not None:
+                    self.event.add(b"", self.keep)
+                position = stop
+                continue
+            line = data[position:newline]
+            if line[-1] == 13:
+                line = line[:-1]
+            found: set[int] | None = None
+            if hi < count and hits[hi][0] <= newline:
+                found = set()
+                while hi < count and hits[hi][0] <= newline:
+                    found.add(hits[hi][1])
+                    hi += 1
+            self._line(line, line_no, position, found)
+            position = newline + 1
+            budget -= 1
+            if not budget:
+                budget = CANCEL_LINES
+                self._check_cancel()
+        return hi
+
+    def _line(self, line: bytes, line_no: int, position: int, found: set[int] | None) -> None:
+        event = self.event
+        if line[0] in b" \t":
+            if self.kind == DATED and event is not None:
+                event.add(line, self.keep)
+                if found:
+                    event.found |= found
+            else:
+                self._undated_line(line, line_no, found)
+            return
+        stamp = self.parser.parse(line)
+        if stamp is not None:
+            if (
+                event is not None
+                and self.kind == DATED
+                and event.partial
+                and stamp.format == "cri"
+                and stamp.stream == event.stream
+            ):
+                event.message = (event.message or "") + (stamp.message or "")
+                event.partial = stamp.partial
+                event.joined = True
+                event.add(line, self.keep)
+                if found:
+                    event.found |= found
+                return
+            self._close()
+            event = self.event = _Event(stamp.when, line_no, stamp, line)
+            event.position = position
+            self.kind = DATED
+            self.shape = None
+            if found:
+                event.found |= found
+            self._count(event)
+            return
+        if self.kind == DATED and event is not None:
+            shape = shape_after(self.shape, line)
+            if shape is not None:
+                self.shape = shape
+                event.add(line, self.keep)
+                if found:
+                    event.found |= found
+                return
+        self._close()
+        self.kind = UNDATED
+        self._undated_line(line, line_no, found)
+
+    def _undated_line(self, line: bytes, line_no: int, found: set[int] | None) -> None:
+        self.undated += 1
+        seen = found or set()
+        for index in self.texts.spanning:
+            if self.texts.encoded[index] in line:
+                seen.add(index)
+        for index in seen:
+            self._unknown(index, line_no, line)
+        self.undated_line = (line_no, line[:4096], seen)
+
+    def _unknown(self, index: int, line_no: int, line: bytes) -> None:
+        tally = self.tallies[index]
+        tally.unknown += 1
+        if len(tally.undated) < UNDATED_EXCERPTS:
+            tally.undated.append(
+                UndatedExcerpt(
+                    location=f"{self.display}:{line_no}",
+                    message=clean(decode(line[: KEPT_CHARS * 4]), self.redactor, total=len(line)),
+                )
+            )
+
+    # ------------------------------------------------------------------ events
+
+    def _count(self, event: _Event) -> None:
+        """The stats of a dated event (once, when it starts)."""
+        event.counted = True
+        self.events += 1
+        self.formats[event.format] += 1
+        when = event.when
+        key = (event.line_no, when)
+        if self.first is None:
+            self.first = key
+        self.last = key
+        if self.since <= when <= self.until:
+            self.in_window += 1
+            if self.live is None:
+                self.live = (event.line_no, self._excerpt_of(event, event.parts[0]))
+        else:
+            self.outside += 1
+
+    def _excerpt_of(self, event: _Event, first: bytes) -> LogExcerpt:
+        if event.message is not None:
+            text, total = event.message, len(event.message)
+        else:
+            text = decode(first[: KEPT_CHARS * 4])
+            total = max(len(text), len(first))
+        return LogExcerpt(
+            timestamp=event.when,
+            stream=f"{self.display}:{event.line_no}",
+            message=clean(text[:KEPT_CHARS], self.redactor, total=total),
+        )
+
+    def _close(self) -> None:
+        """Tally the texts of the event being read, and end it."""
+        event = self.event
+        self.event = None
+        self.kind = NONE if self.kind == DATED else self.kind
+        if event is None:
+            return
+        found = event.found
+        texts = self.texts
+        if texts.spanning:
+            whole = event.text(MAX_EVENT_CHARS)
+            for index in texts.spanning:
+                if texts.encoded[index] in whole:
+                    found.add(index)
+        if event.message is not None:
+            every = event.joined or not event.verbatim
+            check = range(len(texts.texts)) if every else texts.escapable
+            for index in check:
+                if texts.texts[index] in event.message:
+                    found.add(index)
+        if self.on_event is not None:
+            self.on_event(event)
+        if not found:
+            return
+        inside = self.since <= event.when <= self.until
+        stream = f"{self.display}:{event.line_no}"
+        for index in found:
+            tally = self.tallies[index]
+            if not inside:
+                tally.outside += 1
+                continue
+            tally.count += 1
+            when = event.when
+            if tally.first is None or when < tally.first:
+                tally.first = when
+            if tally.last is None or when > tally.last:
+                tally.last = when
+            if len(tally.latest) < EXCERPTS or (when, stream) > tally.latest[0][:2]:
+                message, total = self._message_for(event, index)
+                item = (when, stream, message[:KEPT_CHARS], total)
+                if len(tally.latest) < EXCERPTS:
+                    heapq.heappush(tally.latest, item)
+                else:
+                    heapq.heapreplace(tally.latest, item)
+
+    def _message_for(self, event: _Event, index: int) -> tuple[str, int]:
+        """The excerpt of ``event`` for text ``index`` and its whole length: its message
+        when the text is in it, else its lines as written."""
+        if event.message is not None and self.texts.texts[index] in event.message:
+            return event.message, len(event.message)
+        text = decode(event.text(self.keep))
+        return text, max(len(text), event.size)
+
+    # ------------------------------------------------------------------ in bulk
+
+    def _fast_block(self, data: bytes, hits: list[tuple[int, int]], fast: _Fast) -> None:
+        """Account for a block by the bulk rules, parsing only the lines that matter."""
+        total = self.newlines - 1
+        found = fast.classes.findall(data)
+        irregular = total - len(found)
+        minutes = Counter(found)
+        del minutes[b""]
+        starts_of = {key: self._minute(key, fast) for key in minutes}
+        if irregular > total // 8 + 16 or None in starts_of.values():
+            self._run(data, 1, len(data), self.lines, hits, 0)
+            return
+        # The lines that matter: irregular ones, those holding a text, and the start of the
+        # block unless it continues a dated event.
+        wanted: list[int] = []
+        if irregular:
+            wanted.extend(m.start() + 1 for m in fast.irregular.finditer(data))
+        for end, _ in hits:
+            wanted.append(data.rfind(b"\n", 0, end) + 1)
+        if self.kind != DATED:
+            wanted.append(1)
+        if len(wanted) > total // 8 + 16:  # texts on many lines: line by line is cheaper
+            self._run(data, 1, len(data), self.lines, hits, 0)
+            return
+        wanted.sort()
+        spans: list[tuple[int, int]] = []
+        covered = 0
+        mark, newlines = 0, 0  # newlines before position ``mark``
+        hi = 0
+        for start in wanted:
+            if start < covered:
+                continue
+            begin = start
+            while begin > 1 and not fast.line.match(data, begin - 1):
+                begin = data.rfind(b"\n", 0, begin - 1) + 1
+            after = fast.line.search(data, start)
+            stop = after.start() + 1 if after is not None else len(data)
+            if spans or fast.line.match(data, begin - 1):
+                self._close()  # the event before ended at the dated line ``begin``
+            newlines += data.count(b"\n", mark, begin)
+            mark = begin
+            hi = bisect.bisect_right(hits, (begin, -1), lo=hi)
+            hi = self._run(data, begin, stop, self.lines + newlines - 1, hits, hi)
+            minutes.subtract(fast.keys.findall(data, begin - 1, stop))
+            spans.append((begin, stop))
+            covered = stop
+        self._bulk(data, fast, minutes, starts_of, spans)
+
+    def _minute(self, key: bytes, fast: _Fast) -> datetime | None:
+        """The UTC start of a key's minute, or None when the parser would not date it."""
+        zone = fast.zone
+        named = zone is not None and len(zone.strip()) > 1 and zone[-1:].isalpha()
+        when = self.parser.build(
+            int(key[0:4]),
+            int(key[5:7]),
+            int(key[8:10]),
+            int(key[11:13]),
+            int(key[14:16]),
+            0,
+            None,
+            None if named else zone,
+            zone.strip() if named and zone is not None else None,
+        )
+        if when is None or when.year >= 9999:
+            return None
+        return when
+
+    def _bulk(
+        self,
+        data: bytes,
+        fast: _Fast,
+        minutes: Counter[bytes],
+        starts_of: dict[bytes, datetime | None],
+        spans: list[tuple[int, int]],
+    ) -> None:
+        """Count the dated lines outside the spans, minute by minute; carry the last."""
+        span = timedelta(minutes=1) - timedelta(microseconds=1)
+        edges: list[bytes] = []
+        live_keys: set[bytes] = set()
+        bulk = 0
+        for key, n in minutes.items():
+            if n <= 0:
+                continue
+            low = starts_of[key]
+            assert low is not None
+            bulk += n
+            if self.since <= low and low + span <= self.until:
+                self.in_window += n
+                live_keys.add(key)
+            elif low + span < self.since or low > self.until:
+                self.outside += n
+            else:
+                edges.append(key)
+        if not bulk:
+            return  # no dated line outside the spans: the state the spans left goes on
+        self.events += bulk
+        self.formats[fast.name] += bulk
+        span_starts = [s for s, _ in spans]
+
+        def in_span(position: int) -> bool:
+            at = bisect.bisect_right(span_starts, position) - 1
+            return at >= 0 and position < spans[at][1]
+
+        for key in edges:
+            low = starts_of[key]
+            assert low is not None
+            for m in fast.seconds(key).finditer(data):
+                if in_span(m.start() + 1):
                     continue
-                if current is not None:
-                    stats.events += 1
-                    yield current.item(display)
-                current = _Event(start, line_no)
-                current.add(line)
-    except READ_ERRORS:
-        if current is not None:
-            stats.events += 1
-            yield current.item(display)
-        raise
-    if current is not None:
-        stats.events += 1
-        yield current.item(display)
+                micros = int(m[2][:6].ljust(6, b"0")) if m[2] else 0
+                when = low + timedelta(seconds=int(m[1]), microseconds=micros)
+                if self.since <= when <= self.until:
+                    self.in_window += 1
+                    live_keys.add(key)
+                else:
+                    self.outside += 1
+        gaps = _gaps(spans, len(data))
+        first = self._first_in(data, fast, gaps)
+        if first is not None:
+            self._seen(data, first)
+        last = self._last_in(data, fast, gaps)
+        assert last is not None
+        self._carry(data, last, reaches_end=bool(spans) and spans[-1][1] == len(data))
+        if live_keys and (self.live is None or self.live[0] > self.lines):
+            self._find_live(data, fast, gaps, live_keys)
+
+    def _stamp_at(self, data: bytes, position: int) -> Stamp:
+        end = data.index(b"\n", position)
+        stamp = self.parser.parse(data[position:end].rstrip(b"\r"))
+        assert stamp is not None, "a line the bulk rules date is one the parser dates"
+        return stamp
+
+    def _line_number(self, data: bytes, position: int) -> int:
+        if position > len(data) // 2:
+            return self.lines + self.newlines - data.count(b"\n", position)
+        return self.lines + data.count(b"\n", 0, position)
+
+    def _first_in(self, data: bytes, fast: _Fast, gaps: list[tuple[int, int]]) -> int | None:
+        for begin, end in gaps:
+            m = fast.line.search(data, begin - 1, end)
+            if m is not None:
+                return m.start() + 1
+        return None
+
+    def _last_in(self, data: bytes, fast: _Fast, gaps: list[tuple[int, int]]) -> int | None:
+        for begin, end in reversed(gaps):
+            position = data.rfind(b"\n", 0, end - 1) + 1
+            steps = 0
+            while position >= begin and steps < 4096:
+                if fast.line.match(data, position - 1):
+                    return position
+                if position <= 1:
+                    break
+                position = data.rfind(b"\n", 0, position - 1) + 1
+                steps += 1
+            found = None
+            for m in fast.line.finditer(data, begin - 1, end):
+                found = m.start() + 1
+            if found is not None:
+                return found
+        return None
+
+    def _seen(self, data: bytes, position: int) -> None:
+        """The first dated line of a block, read in bulk: maybe the file's first."""
+        if self.first is not None and self.first[0] <= self.lines:
+            return
+        line_no = self._line_number(data, position)
+        if self.first is None or line_no < self.first[0]:
+            self.first = (line_no, self._stamp_at(data, position).when)
+
+    def _carry(self, data: bytes, position: int, reaches_end: bool) -> None:
+        """The last dated line of a block read in bulk: maybe the file's last so far, and,
+        unless a span reaches the block's end (its state goes on), the event the next
+        block may continue."""
+        line_no = self._line_number(data, position)
+        stamp = self._stamp_at(data, position)
+        if self.last is None or line_no > self.last[0]:
+            self.last = (line_no, stamp.when)
+        if reaches_end:
+            return
+        self._close()
+        end = data.index(b"\n", position)
+        event = _Event(stamp.when, line_no, stamp, data[position:end].rstrip(b"\r"))
+        event.counted = True
+        self.event = event
+        self.kind = DATED
+        self.shape = None
+
+    def _find_live(
+        self, data: bytes, fast: _Fast, gaps: list[tuple[int, int]], keys: set[bytes]
+    ) -> None:
+        for begin, end in gaps:
+            for m in fast.keys.finditer(data, begin - 1, end):
+                if m[1] not in keys:
+                    continue
+                position = m.start() + 1
+                stamp = self._stamp_at(data, position)
+                if self.since <= stamp.when <= self.until:
+                    line_no = self._line_number(data, position)
+                    if self.live is None or line_no < self.live[0]:
+                        stop = data.index(b"\n", position)
+                        event = _Event(stamp.when, line_no, stamp, data[position:stop])
+                        self.live = (line_no, self._excerpt_of(event, event.parts[0]))
+                    return
+
+    # ------------------------------------------------------------------ CloudWatch exports
+
+    def _is_export(self, source: _Source | _Prefetch) -> bool:
+        """Whether the file is a CloudWatch export document (its first bytes are kept)."""
+        head = b""
+        try:
+            while len(head) < 4096:
+                more = source.read(BLOCK_BYTES)
+                if not more:
+                    break
+                head += more
+        except READ_ERRORS as exc:  # raised again once the bytes before it are read
+            source.failed = exc
+        source.unread(head)
+        return _EXPORT.match(head) is not None
+
+    def _export(self, source: _Source | _Prefetch) -> None:
+        """A CloudWatch export document: each event of its ``events`` array, in order."""
+        self.formats["cloudwatch-export"] += 0
+        decoder = json.JSONDecoder()
+        text = codecs.getincrementaldecoder("utf-8")(errors="backslashreplace")
+        buffer = ""
+        index = 0
+        line_no, mark = 1, 0  # the line ``buffer[mark]`` is on
+        last = b""
+        ended = False
+
+        def refill() -> bool:
+            nonlocal buffer, index, line_no, mark, last, ended
+            more = source.read(BLOCK_BYTES)
+            if more:
+                last = more[-1:]
+            else:
+                ended = True
+            line_no += buffer.count("\n", mark, index)
+            buffer = buffer[index:] + text.decode(more, final=not more)
+            index = mark = 0
+            return bool(more)
+
+        while True:
+            match = _EXPORT_TEXT.match(buffer)
+            if match is not None:
+                index = match.end()
+                break
+            if not refill():
+                raise OSError("not a CloudWatch export document")
+        while True:
+            self._check_cancel()
+            while True:
+                while index < len(buffer) and buffer[index] in " \t\r\n,":
+                    index += 1
+                if index < len(buffer) or not refill():
+                    break
+            if index >= len(buffer) or buffer[index] == "]":
+                break
+            try:
+                item, stop = decoder.raw_decode(buffer, index)
+            except (ValueError, RecursionError):
+                if ended or len(buffer) - index > 4 * BLOCK_BYTES:
+                    raise OSError(
+                        f"the CloudWatch export is not valid JSON after line {line_no}"
+                    ) from None
+                refill()
+                continue
+            line_no += buffer.count("\n", mark, index)
+            mark = index
+            self._export_event(item, line_no)
+            index = stop
+        newlines = line_no - 1 + buffer.count("\n", mark)
+        while True:
+            more = source.read(BLOCK_BYTES)
+            if not more:
+                break
+            newlines += more.count(b"\n")
+            last = more[-1:]
+        self.lines = newlines + (0 if last in (b"\n", b"") else 1)
+
+    def _export_event(self, item: object, line_no: int) -> None:
+        if not isinstance(item, dict):
+            self.kind = UNDATED
+            self._undated_line(json.dumps(item).encode(), line_no, None)
+            self.kind = NONE
+            return
+        when = item.get("timestamp")
+        moment = (
+            epoch(when) if isinstance(when, int | float) and not isinstance(when, bool) else None
+        )
+        message = item.get("message")
+        text = message if isinstance(message, str) else json.dumps(message)
+        raw = text.encode("utf-8", "surrogatepass")
+        found = {self.texts.scanned[i] for _, i in self.matcher.find(raw)} if raw else set()
+        for index in self.texts.spanning:
+            if self.texts.texts[index] in text:
+                found.add(index)
+        if moment is None:
+            self.kind = UNDATED
+            self._undated_line(raw, line_no, found)
+            self.kind = NONE
+            return
+        stamp = Stamp(moment, "cloudwatch-export", message=text)
+        event = _Event(moment, line_no, stamp, raw[: KEPT_CHARS * 4])
+        event.found = found
+        self.event = event
+        self.kind = DATED
+        self._count(event)
+        self._close()
+
+    # ------------------------------------------------------------------ the answer
+
+    def _result(self, compression: Compression, error: EvidenceError | None) -> _Result:
+        formats = [name for name, n in self.formats.most_common() if n]
+        if not formats and self.formats:
+            formats = list(self.formats)
+        stats = FileStats(
+            path=self.display,
+            compression=compression,
+            format=", ".join(formats) or None,
+            bytes_read=self.bytes_read,
+            lines=self.lines,
+            events=self.events,
+            events_in_window=self.in_window,
+            undated_lines=self.undated,
+            first_timestamp=self.first[1] if self.first else None,
+            last_timestamp=self.last[1] if self.last else None,
+            error=error,
+        )
+        return _Result(stats, self.tallies, self.live[1] if self.live else None)
+
+
+_EXPORT = re.compile(rb"\s*\{\s*\"events\"\s*:\s*\[")
+_EXPORT_TEXT = re.compile(r"\s*\{\s*\"events\"\s*:\s*\[")
+
+
+def _gaps(spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """The stretches of a block (from position 1) outside the spans."""
+    gaps: list[tuple[int, int]] = []
+    at = 1
+    for begin, end in spans:
+        if begin > at:
+            gaps.append((at, begin))
+        at = max(at, end)
+    if at < size:
+        gaps.append((at, size))
+    return gaps
 
 
 # --------------------------------------------------------------------------- collecting
 
 
 def display_name(path: Path, base_dir: Path) -> str:
-    """``path`` relative to ``base_dir`` in POSIX form; the full path when it lies outside."""
+    """``path`` relative to ``base_dir`` in POSIX form (the full path when it lies outside),
+    with bytes that are not UTF-8 shown as ``\\xNN`` and control characters escaped."""
     try:
-        return path.relative_to(base_dir).as_posix()
+        shown = path.relative_to(base_dir).as_posix()
     except ValueError:
-        return path.as_posix()
+        shown = path.as_posix()
+    text = os.fsencode(shown).decode("utf-8", "backslashreplace")
+    return visible(text, keep_newlines=False)
 
 
 def read_error(display: str, exc: BaseException) -> EvidenceError:
@@ -271,37 +1264,197 @@ def collect_files(
     until: datetime,
     markers: Sequence[Marker],
     redactor: Redactor,
+    *,
+    options: FileLogOptions = FileLogOptions(),  # noqa: B008 - frozen, shared safely
+    on_bytes: Callable[[int], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> LogsEvidence:
-    """Count every marker text in the events of ``paths`` between ``since`` and ``until``.
+    """Every marker text in ``paths``, accounted for as in the window, outside it, or at
+    no known time (see the module doc).
 
-    Files are read in the given order; events outside ``[since, until]`` (both inclusive)
-    are read but not classified, so ``events_scanned`` counts the events in the window.
-    A file that cannot be read to its end (missing, unreadable, bad or truncated gzip)
-    stops the collection: what was read so far is kept, and ``error`` names the file, so
-    the checks treat the evidence as incomplete.
+    Files are read several at a time and merged in the given order, so the evidence does
+    not depend on which finished first. ``on_bytes(n)`` hears each read of ``n`` bytes as
+    stored (compressed bytes for a compressed file), from the reading threads, one call
+    at a time. When ``cancel`` is set, reading stops within about a second and
+    :class:`~reporter.errors.Cancelled` is raised (no thread keeps reading).
     """
-    classifier = Classifier(markers)
-    displays = tuple(display_name(p, base_dir) for p in paths)
-    error: EvidenceError | None = None
-    skipped = 0
-    for path, display in zip(paths, displays, strict=True):
-        stats = FileStats()
+    return _collect(
+        paths,
+        base_dir,
+        since,
+        until,
+        markers,
+        redactor,
+        options=options,
+        on_bytes=on_bytes,
+        cancel=cancel,
+        bulk=True,
+    )
+
+
+def _collect(
+    paths: Sequence[Path],
+    base_dir: Path,
+    since: datetime,
+    until: datetime,
+    markers: Sequence[Marker],
+    redactor: Redactor,
+    *,
+    options: FileLogOptions,
+    on_bytes: Callable[[int], None] | None = None,
+    cancel: threading.Event | None = None,
+    bulk: bool,
+) -> LogsEvidence:
+    """:func:`collect_files`; ``bulk=False`` parses every line one by one (for tests)."""
+    texts = _Texts.of([m.text for m in markers])
+    matcher = Matcher([texts.encoded[i] for i in texts.scanned])
+    displays = [redactor(display_name(p, base_dir)) for p in paths]
+    lock = threading.Lock()
+
+    def heard(size: int) -> None:
+        if on_bytes is not None:
+            with lock:
+                on_bytes(size)
+
+    def scan(path: Path, display: str) -> _Result:
+        return _FileScan(
+            path,
+            display,
+            since,
+            until,
+            texts,
+            matcher,
+            options,
+            redactor,
+            heard,
+            cancel,
+            bulk=bulk,
+        ).run()
+
+    results = _read_all(scan, paths, displays, cancel)
+    return _evidence(results, displays, since, until, markers, redactor)
+
+
+def _read_all(
+    scan: Callable[[Path, str], _Result],
+    paths: Sequence[Path],
+    displays: Sequence[str],
+    cancel: threading.Event | None,
+) -> list[_Result]:
+    if len(paths) <= 1:
+        return [scan(p, d) for p, d in zip(paths, displays, strict=True)]
+    workers = min(WORKERS, len(paths))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="log-files") as pool:
+        futures: list[Future[_Result]] = []
         try:
-            for timestamp, stream, message in iter_events(path, display, stats):
-                if since <= timestamp <= until:
-                    classifier.feed(timestamp, stream, message)
-        except READ_ERRORS as exc:
-            error = read_error(display, exc)
-            break
+            for path, display in zip(paths, displays, strict=True):
+                futures.append(pool.submit(scan, path, display))
+            return [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
         finally:
-            skipped += stats.skipped_lines
+            if cancel is not None and cancel.is_set():
+                for f in futures:
+                    f.cancel()
+
+
+def _evidence(
+    results: list[_Result],
+    displays: Sequence[str],
+    since: datetime,
+    until: datetime,
+    markers: Sequence[Marker],
+    redactor: Redactor,
+) -> LogsEvidence:
+    matches = []
+    for index, marker in enumerate(markers):
+        tallies = [r.tallies[index] for r in results]
+        latest = heapq.nlargest(EXCERPTS, (item for t in tallies for item in t.latest))
+        firsts = [t.first for t in tallies if t.first is not None]
+        lasts = [t.last for t in tallies if t.last is not None]
+        undated = [e for t in tallies for e in t.undated][:UNDATED_EXCERPTS]
+        matches.append(
+            LogMatch(
+                text=marker.text,
+                kinds=marker.kinds,
+                count=sum(t.count for t in tallies),
+                first_seen=min(firsts) if firsts else None,
+                last_seen=max(lasts) if lasts else None,
+                excerpts=tuple(
+                    LogExcerpt(
+                        timestamp=when,
+                        stream=stream,
+                        message=clean(message, redactor, total=length),
+                    )
+                    for when, stream, message, length in sorted(latest)
+                ),
+                outside_window=sum(t.outside for t in tallies),
+                unknown_time=sum(t.unknown for t in tallies),
+                unknown_time_excerpts=tuple(undated),
+            )
+        )
+    errors = [r.stats.error for r in results if r.stats.error is not None]
+    live = next((r.live for r in results if r.live is not None), None)
     return LogsEvidence(
         source="files",
-        files=tuple(visible(d, keep_newlines=False) for d in displays),
+        files=tuple(displays),
         since=since,
         until=until,
-        events_scanned=classifier.events,
-        skipped_lines=skipped,
-        matches=classifier.matches(redactor),
-        error=error,
+        events_scanned=sum(r.stats.events_in_window for r in results),
+        skipped_lines=sum(r.stats.undated_lines for r in results),
+        matches=tuple(matches),
+        error=errors[0] if errors else None,
+        outside_window=sum(r.stats.events - r.stats.events_in_window for r in results),
+        live_event=live,
+        file_stats=tuple(r.stats for r in results),
     )
+
+
+def iter_events(
+    path: Path,
+    display: str,
+    options: FileLogOptions = FileLogOptions(),  # noqa: B008 - frozen, shared safely
+    until: datetime | None = None,
+) -> Iterator[tuple[datetime, str, str]]:
+    """The dated events of one file, read line by line: ``(time, "file:line", text)``.
+
+    For tests and diagnosis: the whole file is read before the first event is yielded.
+    ``text`` is the event's message (decoded, at most :data:`MAX_EVENT_CHARS`). Reading
+    errors (:data:`READ_ERRORS`) are raised after the events read before them.
+    """
+    found: list[tuple[datetime, str, str]] = []
+
+    def keep(event: _Event) -> None:
+        text = event.message if event.message is not None else decode(event.text(MAX_EVENT_CHARS))
+        found.append((event.when, f"{display}:{event.line_no}", text[:MAX_EVENT_CHARS]))
+
+    scan = _FileScan(
+        path,
+        display,
+        datetime.min.replace(tzinfo=UTC),
+        until or datetime.now(UTC),
+        _Texts.of(()),
+        Matcher(()),
+        options,
+        Redactor(),
+        lambda _: None,
+        None,
+        on_event=keep,
+        bulk=False,
+    )
+    error: BaseException | None = None
+    try:
+        with path.open("rb") as handle:
+            source = _Source(handle, lambda _: None)
+            if scan._is_export(source):
+                scan._export(source)
+            else:
+                scan._lines(source)
+    except READ_ERRORS as exc:
+        error = exc
+    scan._close()
+    yield from found
+    if error is not None:
+        raise error

@@ -15,7 +15,7 @@ from typing import Literal
 from reporter.collect.code import collect_code
 from reporter.collect.ecr import Boto3Ecr, collect_image
 from reporter.collect.ecs import Boto3Ecs, collect_service
-from reporter.collect.files import collect_files
+from reporter.collect.files import FileLogOptions, collect_files
 from reporter.collect.git import collect_revision
 from reporter.collect.image_config import Boto3EcrConfig, collect_image_config
 from reporter.collect.insights import Boto3Insights
@@ -146,6 +146,8 @@ class LogsCollector:
             run.until,
             run.markers,
             run.redactor,
+            options=FileLogOptions.from_spec(logs),
+            cancel=run.cancel,
         )
 
 

@@ -9,7 +9,8 @@ to compare between changes. Each benchmark builds its own input in a temporary f
 - cloudwatch: ``collect_cloudwatch`` over pages shaped like FilterLogEvents responses
   (the AWS seam replaced by recorded pages), including empty pages with a token;
 - demo: the whole demo run (moto's server, seeding, concurrent collectors, checks);
-- render: Markdown, HTML and PDF of the demo bundle.
+- render: Markdown, HTML and PDF of the demo bundle;
+- local log files against grep, engine by engine (``bench_files.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from reporter.collect.logs import collect_cloudwatch
 from reporter.collect.matching import Classifier, Marker
 from reporter.redact import Redactor
 from tests.benchmarks.bench_cloudwatch import main as cloudwatch_benchmarks
+from tests.benchmarks.bench_files import bench_local_files
 
 START = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
 MARKERS = [
@@ -168,6 +170,7 @@ def main() -> None:
     cloudwatch_benchmarks(measure)
     bench_demo()
     bench_render()
+    bench_local_files()
 
 
 if __name__ == "__main__":

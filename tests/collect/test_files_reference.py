@@ -1,0 +1,471 @@
+"""The collector against a line-by-line reference of the local-file rules.
+
+The reference is written as plainly as possible.
+
+It reads a whole file into memory (tests use small files), splits it into lines and
+applies the rules of ``reporter/collect/files.py``'s docstring one line at a time, with
+the same format recognition (:class:`LineParser`, :func:`shape_after`) but none of the
+collector's blocks, bulk counting or matcher. Tests compare the collector with it.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import lzma
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from backports import zstd
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from reporter.collect import files
+from reporter.collect.logformats import FileLogOptions, LineParser, epoch, shape_after
+from reporter.collect.matching import Marker
+from reporter.redact import Redactor
+
+
+@dataclass
+class RefText:
+    """What the reference found for one text."""
+
+    count: int = 0
+    outside: int = 0
+    unknown: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    unknown_at: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RefFile:
+    """What the reference found in one file."""
+
+    lines: int = 0
+    events: int = 0
+    in_window: int = 0
+    undated: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    live: tuple[datetime, str] | None = None
+
+
+@dataclass
+class RefEvent:
+    when: datetime
+    line_no: int
+    lines: list[bytes]
+    message: str | None
+    partial: bool
+    stream: str | None
+    joined: bool = False
+
+
+def decompress(raw: bytes) -> bytes:
+    """The file's content, decompressed as its first bytes say."""
+    if raw.startswith(b"\x1f\x8b"):
+        return gzip.decompress(raw)
+    if raw.startswith(b"BZh"):
+        return bz2.decompress(raw)
+    if raw.startswith(b"\xfd7zXZ\x00"):
+        return lzma.decompress(raw)
+    if raw.startswith(b"\x28\xb5\x2f\xfd"):
+        return zstd.decompress(raw)
+    return raw
+
+
+def reference(
+    paths: Sequence[Path],
+    since: datetime,
+    until: datetime,
+    texts: Sequence[str],
+    options: FileLogOptions = FileLogOptions(),  # noqa: B008
+) -> tuple[list[RefFile], list[RefText]]:
+    """Per file and per text, what the rules give, read line by line."""
+    parser = LineParser(options, until)
+    results = [RefText() for _ in texts]
+    files: list[RefFile] = []
+    for path in paths:
+        data = decompress(path.read_bytes())
+        stats = RefFile()
+        files.append(stats)
+        if data.lstrip().startswith(b"{") and b'"events"' in data[:200]:
+            _export(data, path.name, since, until, texts, stats, results)
+            continue
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        stats.lines = len(lines)
+        events: list[RefEvent] = []
+        undated: list[tuple[int, bytes]] = []
+        current: RefEvent | None = None
+        state = "none"
+        shape: str | None = None
+        for number, line in enumerate(lines, start=1):
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if not line:
+                if current is not None:
+                    current.lines.append(line)
+                continue
+            if line[:1] in (b" ", b"\t"):
+                if state == "dated" and current is not None:
+                    current.lines.append(line)
+                else:
+                    undated.append((number, line))
+                continue
+            stamp = parser.parse(line)
+            if stamp is not None:
+                if (
+                    current is not None
+                    and current.partial
+                    and stamp.format == "cri"
+                    and stamp.stream == current.stream
+                ):
+                    current.message = (current.message or "") + (stamp.message or "")
+                    current.partial = stamp.partial
+                    current.joined = True
+                    current.lines.append(line)
+                    continue
+                current = RefEvent(
+                    stamp.when, number, [line], stamp.message, stamp.partial, stamp.stream
+                )
+                events.append(current)
+                state, shape = "dated", None
+                continue
+            if state == "dated" and current is not None:
+                next_shape = shape_after(shape, line)
+                if next_shape is not None:
+                    shape = next_shape
+                    current.lines.append(line)
+                    continue
+            state, current = "undated", None
+            undated.append((number, line))
+        for event in events:
+            whole = b"\n".join(event.lines)
+            found = [
+                i
+                for i, t in enumerate(texts)
+                if t.encode() in whole or (event.message is not None and t in event.message)
+            ]
+            _dated(stats, results, event.when, found, since, until, f"{path.name}:{event.line_no}")
+        for number, line in undated:
+            stats.undated += 1
+            for i, t in enumerate(texts):
+                if t.encode() in line:
+                    results[i].unknown += 1
+                    results[i].unknown_at.append(f"{path.name}:{number}")
+    return files, results
+
+
+def _dated(
+    stats: RefFile,
+    results: list[RefText],
+    when: datetime,
+    found: list[int],
+    since: datetime,
+    until: datetime,
+    where: str,
+) -> None:
+    stats.events += 1
+    if stats.first is None:
+        stats.first = when
+    stats.last = when
+    inside = since <= when <= until
+    if inside:
+        stats.in_window += 1
+        if stats.live is None:
+            stats.live = (when, where)
+    for i in found:
+        result = results[i]
+        if not inside:
+            result.outside += 1
+            continue
+        result.count += 1
+        result.first = when if result.first is None else min(result.first, when)
+        result.last = when if result.last is None else max(result.last, when)
+
+
+def _export(
+    data: bytes,
+    name: str,
+    since: datetime,
+    until: datetime,
+    texts: Sequence[str],
+    stats: RefFile,
+    results: list[RefText],
+) -> None:
+    document = json.loads(data)
+    stats.lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    for item in document["events"]:
+        message = item.get("message")
+        text = message if isinstance(message, str) else json.dumps(message)
+        found = [i for i, t in enumerate(texts) if t in text]
+        stamp = item.get("timestamp")
+        when = epoch(stamp) if isinstance(stamp, int | float) else None
+        if when is None:
+            stats.undated += 1
+            for i in found:
+                results[i].unknown += 1
+            continue
+        _dated(stats, results, when, found, since, until, name)
+
+
+# --------------------------------------------------------------------------- the comparisons
+
+DATA = Path(__file__).parent / "data" / "logs"
+SINCE = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
+UNTIL = datetime(2025, 11, 26, 11, 0, tzinfo=UTC)
+TEXTS = (
+    "Requested platforms",
+    ", platform='linkedin'",
+    "platform",
+    "INFO",
+    "Traceback",
+    "e",
+    "ERROR - Parsing failed\nTraceback",
+    'said "hi"',
+)
+WINDOWS = (
+    (SINCE, UNTIL),
+    (
+        datetime(2025, 11, 26, 9, 12, 0, 500000, tzinfo=UTC),
+        datetime(2025, 11, 26, 9, 46, 1, tzinfo=UTC),
+    ),
+    (datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)),
+)
+
+
+def _compare(
+    paths: Sequence[Path],
+    base: Path,
+    since: datetime,
+    until: datetime,
+    texts: Sequence[str],
+    options: FileLogOptions = FileLogOptions(),  # noqa: B008
+) -> None:
+    """The collector (bulk rules on and off) against the reference, text by text.
+
+    Texts with a line break turn the bulk rules off, so the comparison runs with and
+    without them.
+    """
+    single = [t for t in texts if "\n" not in t]
+    for chosen in (single, texts):
+        _compare_texts(paths, base, since, until, chosen, options)
+
+
+def _compare_texts(
+    paths: Sequence[Path],
+    base: Path,
+    since: datetime,
+    until: datetime,
+    texts: Sequence[str],
+    options: FileLogOptions,
+) -> None:
+    ref_files, ref_texts = reference(paths, since, until, texts, options)
+    markers = [Marker(t, ("retired",)) for t in texts]
+    for bulk in (True, False):
+        evidence = files._collect(
+            paths, base, since, until, markers, Redactor(), options=options, bulk=bulk
+        )
+        assert evidence.error is None
+        for stats, ref in zip(evidence.file_stats, ref_files, strict=True):
+            assert (
+                stats.lines,
+                stats.events,
+                stats.events_in_window,
+                stats.undated_lines,
+                stats.first_timestamp,
+                stats.last_timestamp,
+            ) == (ref.lines, ref.events, ref.in_window, ref.undated, ref.first, ref.last), (
+                stats.path,
+                bulk,
+            )
+        for match, ref_text in zip(evidence.matches, ref_texts, strict=True):
+            assert (
+                match.count,
+                match.outside_window,
+                match.unknown_time,
+                match.first_seen,
+                match.last_seen,
+            ) == (
+                ref_text.count,
+                ref_text.outside,
+                ref_text.unknown,
+                ref_text.first,
+                ref_text.last,
+            ), (
+                match.text,
+                bulk,
+            )
+            assert [e.location for e in match.unknown_time_excerpts] == ref_text.unknown_at[:5]
+        assert evidence.events_scanned == sum(r.in_window for r in ref_files)
+        assert evidence.outside_window == sum(r.events - r.in_window for r in ref_files)
+        assert evidence.skipped_lines == sum(r.undated for r in ref_files)
+        lives = [r.live for r in ref_files if r.live is not None]
+        if lives:
+            assert evidence.live_event is not None
+            assert evidence.live_event.timestamp == lives[0][0]
+        else:
+            assert evidence.live_event is None
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=["window", "narrow", "wide"])
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.iterdir()))
+def test_every_data_file_counts_like_the_line_by_line_reference(
+    name: str, window: tuple[datetime, datetime]
+) -> None:
+    _compare([DATA / name], DATA, *window, TEXTS)
+
+
+def test_all_data_files_at_once_count_like_the_reference() -> None:
+    _compare(sorted(DATA.iterdir()), DATA, SINCE, UNTIL, TEXTS)
+
+
+def test_small_blocks_count_like_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files, "BLOCK_BYTES", 97)
+    monkeypatch.setattr(files, "RAW_BYTES", 31)
+    _compare(sorted(DATA.iterdir()), DATA, SINCE, UNTIL, TEXTS)
+
+
+# A generated file mixes every kind of line the rules tell apart.
+_ZONES = ("Z", "+01:00", "+0100", " -0500", "", " UTC", "z", " EST")
+_LINES = st.one_of(
+    st.builds(
+        lambda minute, second, frac, zone, sep, text: (
+            f"2025-11-26{sep}{9 + minute // 60:02d}:{minute % 60:02d}:{second:02d}"
+            f"{frac}{zone} {text}"
+        ),
+        st.integers(0, 150),
+        st.integers(0, 60),
+        st.sampled_from(("", ".5", ".123456789", ",123", ".")),
+        st.sampled_from(_ZONES),
+        st.sampled_from(("T", " ", "t")),
+        st.sampled_from((*TEXTS, "ok", "x", " stdout F y", "")),
+    ),
+    st.sampled_from(
+        (
+            "",
+            "  indented, platform='linkedin'",
+            "\tat com.example.A(A.java:1)",
+            "Traceback (most recent call last):",
+            "ValueError: boom, platform='linkedin'",
+            "Caused by: java.lang.Error: Requested platforms",
+            "java.lang.IllegalStateException: x",
+            "panic: Requested platforms",
+            "goroutine 1 [running]:",
+            "main.main()",
+            "no time here: Requested platforms",
+            '{"time": "2025-11-26T10:00:00Z", "msg": "said \\"hi\\" Requested platforms"}',
+            '{"msg": "no time"}',
+            '10.0.0.1 - - [26/Nov/2025:10:00:00 +0000] "GET / HTTP/1.1" 200 0',
+            "Nov 26 10:00:00 host app: Requested platforms",
+            "2025-11-26T10:00:00.000000001Z stdout P Requested plat",
+            "2025-11-26T10:00:00.000000002Z stdout F forms",
+            "2025-13-45T10:00:00Z impossible date",
+            "2025-11-26T10:00:60Z a leap second",
+            "2025-11-26T10:00:00Z5 a digit after the zone",
+            "2025-11-26T10:00:001 too many digits",
+            "\r",
+            "   ",
+        )
+    ),
+)
+
+
+def _layout(zone: str, fraction: str, separator: str) -> st.SearchStrategy[str]:
+    """Lines of one ISO layout, the kind the bulk rules are chosen for."""
+    return st.builds(
+        lambda minute, micros, text: (
+            f"2025-11-26{separator}{8 + minute // 60:02d}:{minute % 60:02d}:"
+            f"{micros // 10**6:02d}{fraction}{micros % 10**6:06d}{zone} {text}"
+        ),
+        st.integers(0, 200),
+        st.integers(0, 60 * 10**6 - 1),
+        st.sampled_from((*TEXTS, "ok", "a b c", "")),
+    )
+
+
+_MOSTLY_ONE_LAYOUT = st.sampled_from(
+    [("Z", ".", "T"), ("", ",", " "), ("+01:00", ".", "T"), (" +0000", ".", " ")]
+).flatmap(
+    lambda layout: st.lists(
+        st.one_of(_layout(*layout), _layout(*layout), _layout(*layout), _LINES), max_size=80
+    )
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(st.lists(_LINES, max_size=60), _MOSTLY_ONE_LAYOUT),
+    st.sampled_from(("\n", "\r\n")),
+    st.booleans(),
+    st.sampled_from(("UTC", "America/New_York")),
+    st.sampled_from((131, 397, 4096)),  # longer than any line: long lines have their own test
+    st.integers(1, 40),
+)
+def test_generated_files_count_like_the_reference(
+    tmp_path: Path,
+    lines: list[str],
+    ending: str,
+    final: bool,
+    zone: str,
+    block: int,
+    repeat: int,
+) -> None:
+    """Generated files, repeated into several blocks of a few sizes."""
+    path = tmp_path / "gen.log"
+    path.write_bytes(((ending.join(lines) + ending) * repeat).encode()[: None if final else -1])
+    saved = files.BLOCK_BYTES, files.RAW_BYTES
+    files.BLOCK_BYTES, files.RAW_BYTES = block, max(block // 3, 1)
+    try:
+        _compare([path], tmp_path, SINCE, UNTIL, TEXTS, FileLogOptions(timezone=zone))
+    finally:
+        files.BLOCK_BYTES, files.RAW_BYTES = saved
+
+
+@settings(max_examples=300, deadline=None)
+@example("2025-13-45T10:00:00Z impossible date", "Z", ".", "T")
+@given(
+    _LINES,
+    st.sampled_from([z for z in _ZONES if z != " EST"]),  # the layouts bulk rules are made for
+    st.sampled_from((".", ",")),
+    st.sampled_from(("T", " ")),
+)
+def test_a_line_the_bulk_rules_date_is_dated_to_that_minute_by_the_parser(
+    line: str, zone: str, fraction: str, separator: str
+) -> None:
+    """The promise that lets bulk counting agree with line-by-line parsing."""
+    fast = files._Fast.build(separator.encode(), fraction.encode(), zone.encode() or None)
+    parser = LineParser(FileLogOptions(), UNTIL)
+    raw = line.encode()
+    m = fast.keys.match(b"\n" + raw + b"\n")
+    if m is None:
+        return
+    stamp = parser.parse(raw)
+    key = m[1].decode()
+    try:
+        minute = datetime.strptime(key[:10] + " " + key[11:], "%Y-%m-%d %H:%M")
+    except ValueError:  # 2025-13-45: the block is read line by line (see _Fast.build's users)
+        assert stamp is None, line
+        return
+    assert stamp is not None, line
+    assert stamp.format in ("iso8601", "python-logging")
+    written = _written_zone(zone)
+    assert stamp.when.replace(second=0, microsecond=0) == (minute - written).replace(tzinfo=UTC)
+
+
+def _written_zone(zone: str) -> timedelta:
+    text = zone.strip()
+    if text in ("", "Z", "z", "UTC"):
+        return timedelta(0)
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
