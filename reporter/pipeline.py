@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -50,12 +51,20 @@ def window(loaded: LoadedSpec, now: datetime) -> Window:
     return Window(since, until)
 
 
-def aws_options(spec: Spec, overrides: AwsOptions) -> AwsOptions:
-    """Command-line options win over the spec's ``[aws]``, which wins over the environment."""
+def aws_options(
+    spec: Spec, overrides: AwsOptions, environ: Mapping[str, str] | None = None
+) -> AwsOptions:
+    """Command-line options win over the spec's ``[aws]``, which wins over the environment.
+
+    ``AWS_REGION`` is read here (as the AWS CLI v2 and the other SDKs do, before
+    ``AWS_DEFAULT_REGION``): botocore itself reads only ``AWS_DEFAULT_REGION`` and the
+    profile, which it still does when neither is set.
+    """
+    env = os.environ if environ is None else environ
     return replace(
         overrides,
         profile=overrides.profile or spec.aws.profile,
-        region=overrides.region or spec.aws.region,
+        region=overrides.region or spec.aws.region or env.get("AWS_REGION") or None,
         endpoint_url=overrides.endpoint_url or spec.aws.endpoint_url,
     )
 

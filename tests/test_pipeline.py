@@ -89,3 +89,20 @@ def test_window_defaults_and_refusal(tmp_path: Path) -> None:
 def test_command_line_wins_over_spec_which_wins_over_environment() -> None:
     merged = aws_options(spec(), AwsOptions(region="us-west-2"))
     assert (merged.region, merged.profile, merged.endpoint_url) == ("us-west-2", "p", None)
+
+
+def test_aws_region_is_read_from_the_environment_when_nothing_else_names_one() -> None:
+    no_region = Spec.model_validate(
+        {
+            "claimed_deployed_at": "2025-11-26T09:00:00Z",
+            "image": {"repository": "r"},
+            "logs": {"group": "/g"},
+            "hotfix": [{"id": "h"}],
+        }
+    )
+    env = {"AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "us-east-1"}
+    assert aws_options(no_region, AwsOptions(), env).region == "eu-central-1"
+    assert aws_options(spec(), AwsOptions(), env).region == "eu-west-1"  # the spec wins
+    assert aws_options(no_region, AwsOptions(region="ap-south-1"), env).region == "ap-south-1"
+    # Without AWS_REGION botocore's own chain (AWS_DEFAULT_REGION, the profile) decides.
+    assert aws_options(no_region, AwsOptions(), {"AWS_DEFAULT_REGION": "x"}).region is None
