@@ -9,8 +9,9 @@ the structure of the report it is placed in.
 - :func:`md_fence` for a fenced code block (same rule, at least three backticks);
 - :func:`shell_quote` for a word inside a shell command shown in a code block.
 
-The author's own Markdown is the one exception: ``[notes]`` are inserted as they are,
-``[[checklist]]`` items through :func:`md_inline` (kept on one line).
+The author's own Markdown is the one exception: it is rendered as Markdown, made harmless
+by :mod:`reporter.render.author` — ``[notes]`` through :func:`md_author`, ``[[checklist]]``
+items through :func:`md_inline` (kept on one line).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 import shlex
 from datetime import UTC, datetime, timedelta
 
+from reporter.render.author import author_block, author_inline
 from reporter.text import visible
 
 MISSING = "—"
@@ -76,12 +78,22 @@ def _longest_backtick_run(text: str) -> int:
 
 
 def md_inline(value: object) -> str:
-    """The author's own inline Markdown (a checklist item), kept on one line.
+    """The author's own inline Markdown (a checklist item), kept on one list item.
 
-    Not escaped: the spec's author writes Markdown on purpose. Newlines become spaces so
-    the text stays inside its list item; control characters become visible escapes.
+    Rendered as Markdown, made harmless by :func:`~reporter.render.author.author_inline`:
+    one line, no raw HTML, no image, no block marker at the start, control characters and
+    bidirectional controls visible.
     """
-    return MISSING if value is None else _one_line(value)
+    return MISSING if value is None else author_inline(value)
+
+
+def md_author(value: object) -> str:
+    """The author's own block Markdown (a note), which cannot hide what follows it.
+
+    Made harmless by :func:`~reporter.render.author.author_block`: no raw HTML, no image,
+    nothing left open at its end, nesting capped; ``None`` gives an empty string.
+    """
+    return "" if value is None else author_block(value)
 
 
 def md_code(value: object) -> str:
@@ -223,6 +235,7 @@ def short_digest(value: str | None) -> str:
 FILTERS = {
     "md_text": md_text,
     "md_inline": md_inline,
+    "md_author": md_author,
     "md_code": md_code,
     "md_fence": md_fence,
     "sh": shell_quote,
