@@ -7,7 +7,8 @@ the structure of the report it is placed in.
 - :func:`md_text` for prose and table cells (escapes every Markdown metacharacter);
 - :func:`md_code` for an inline code span (the fence outgrows any backtick run inside);
 - :func:`md_fence` for a fenced code block (same rule, at least three backticks);
-- :func:`shell_quote` for a word inside a shell command shown in a code block.
+- :func:`shell_quote` for a word inside a shell command shown in a code block;
+- :func:`shell_glob` for a glob pattern there (its wildcards left to the shell).
 
 The author's own Markdown is the one exception: it is rendered as Markdown, made harmless
 by :mod:`reporter.render.author` — ``[notes]`` through :func:`md_author`, ``[[checklist]]``
@@ -131,6 +132,18 @@ def shell_quote(value: object) -> str:
     return shlex.quote(_one_line(value))
 
 
+_GLOB_PART = re.compile(r"(\*\*|\*|\?|\[[^\]/]+\])")
+
+
+def shell_glob(value: object) -> str:
+    """A glob pattern as one shell word that still globs: ``*``, ``**``, ``?`` and
+    ``[...]`` are left bare, everything else is quoted (control characters shown)."""
+    parts = _GLOB_PART.split(_one_line(value))
+    return "".join(
+        part if n % 2 else (shlex.quote(part) if part else "") for n, part in enumerate(parts)
+    )
+
+
 def plain(value: object) -> str:
     """Text on one line with control characters as visible escapes (for HTML attributes)."""
     return MISSING if value is None else _one_line(value)
@@ -239,6 +252,7 @@ FILTERS = {
     "md_code": md_code,
     "md_fence": md_fence,
     "sh": shell_quote,
+    "sh_glob": shell_glob,
     "plain": plain,
     "utc": utc,
     "iso": iso,
