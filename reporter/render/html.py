@@ -11,7 +11,9 @@ python-markdown builds, before it is written out:
 - an image never loads: it becomes a link to its source (kept only if the source is a safe
   target), showing ``[image: alt text]``;
 - elements nested deeper than :data:`MAX_DEPTH` are flattened into their text (WeasyPrint
-  lays nested boxes out recursively and fails on a few hundred levels).
+  lays nested boxes out recursively and fails on a few hundred levels), and so are elements
+  holding more than :data:`MAX_GLUED` inline elements with no blank between them
+  (``a*b*c*d*...``: WeasyPrint breaks such a "word" in quadratic time).
 
 Inline Markdown is processed in pieces of at most :data:`PIECE_CHARS` characters: a longer
 paragraph, list item or table cell is cut (at a line break or a space outside code spans)
@@ -56,6 +58,9 @@ SAFE_URL = re.compile(r"(?:https?:|mailto:|#)", re.IGNORECASE)
 """Link targets kept (matched at the start of the target as a browser reads it)."""
 MAX_DEPTH = 32
 """Deepest element nesting kept below the converted document's root."""
+MAX_GLUED = 64
+"""Most inline elements kept in one run with no blank between them (``a*b*c*d*...``)."""
+_BLANK = re.compile(r"\s")
 MAX_LINK_TARGET = 4096
 """Longest ``(target "title")`` part of an inline link or image read."""
 PIECE_CHARS = 2000
@@ -326,19 +331,33 @@ def _unwrap_pieces(element: etree.Element) -> None:
     element[:] = children
 
 
-class _DepthCap(Treeprocessor):
-    """Flattens every element at :data:`MAX_DEPTH` below the root into its text."""
+class _BoundedTree(Treeprocessor):
+    """Flattens into its text every element at :data:`MAX_DEPTH` below the root, and every
+    element with more than :data:`MAX_GLUED` inline children glued together (no blank
+    between them): WeasyPrint recurses once per level, and breaks a line inside such a run
+    in time quadratic in its length."""
 
     def run(self, root: etree.Element) -> None:
         stack = [(root, 0)]
         while stack:
             element, depth = stack.pop()
-            if depth >= MAX_DEPTH and len(element):
+            if len(element) and (depth >= MAX_DEPTH or _glued_run(element) > MAX_GLUED):
                 element.text = "".join(element.itertext())
                 for child in list(element):
                     element.remove(child)
                 continue
             stack.extend((child, depth + 1) for child in element)
+
+
+def _glued_run(element: etree.Element) -> int:
+    """The longest run of ``element``'s children with no blank between two of them."""
+    longest = run = 0
+    between = element.text or ""
+    for child in element:
+        run = run + 1 if not _BLANK.search(between) else 1
+        longest = max(longest, run)
+        between = child.tail or ""
+    return longest
 
 
 class _TaskListBoxes(Treeprocessor):
@@ -373,7 +392,7 @@ def _converter(budget: _ScanBudget) -> markdown.Markdown:
     md.treeprocessors.register(_TaskListBoxes(md), "task_list_boxes", 0)
     # After python-markdown's own 'unescape' (0): attributes hold their final text.
     md.treeprocessors.register(_SafeLinksNoImages(md), "safe_links_no_images", -10)
-    md.treeprocessors.register(_DepthCap(md), "depth_cap", -20)
+    md.treeprocessors.register(_BoundedTree(md), "bounded_tree", -20)
     return md
 
 
