@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from reporter.model import (
     Bundle,
@@ -245,7 +246,7 @@ def bench_render_limits(pdf: bool = True) -> None:
     if pdf:
         formats.append(OutputFormat.PDF)
     for fmt in formats:
-        data, elapsed = _timed(lambda fmt=fmt: render(bundle, fmt))
+        data, elapsed = _timed(partial(render, bundle, fmt))
         print(f"{'render limits ' + fmt.value:<36} {elapsed:8.3f} s  {len(data) / 2**20:10.2f} MiB")
 
 
@@ -255,7 +256,7 @@ def bench_render_hostile_notes() -> None:
 
     for kind in HOSTILE_NOTES:
         bundle = limits_bundle(hotfixes=1, texts=2, files=3, checklist=1, notes=hostile_notes(kind))
-        data, elapsed = _timed(lambda bundle=bundle: render(bundle, OutputFormat.HTML))
+        data, elapsed = _timed(partial(render, bundle, OutputFormat.HTML))
         print(f"{'html, 5 notes of ' + kind:<36} {elapsed:8.3f} s  {len(data) / 2**20:10.2f} MiB")
 
 
