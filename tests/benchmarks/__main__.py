@@ -9,7 +9,9 @@ to compare between changes. Each benchmark builds its own input in a temporary f
 - cloudwatch: ``collect_cloudwatch`` over pages shaped like FilterLogEvents responses
   (the AWS seam replaced by recorded pages), including empty pages with a token;
 - demo: the whole demo run (moto's server, seeding, concurrent collectors, checks);
-- render: Markdown, HTML and PDF of the demo bundle.
+- render: Markdown, HTML and PDF of the demo bundle;
+- render at the limits (``bench_render.py``): each format's size and time for a bundle as
+  large as a spec allows, and the HTML of notes that used to cost quadratic time.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from reporter.collect.files import collect_files
 from reporter.collect.logs import collect_cloudwatch
 from reporter.collect.matching import Classifier, Marker
 from reporter.redact import Redactor
+from tests.benchmarks.bench_render import bench_render_hostile_notes, bench_render_limits
 
 START = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
 MARKERS = [
@@ -166,6 +169,8 @@ def main() -> None:
     bench_cloudwatch(500_000)
     bench_demo()
     bench_render()
+    bench_render_hostile_notes()
+    bench_render_limits()
 
 
 if __name__ == "__main__":
