@@ -17,21 +17,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from reporter.checks import judge, run_checks
 from reporter.model import (
     Bundle,
-    Check,
     ContainerEvidence,
+    DeploymentEvidence,
     Evidence,
-    HotfixResult,
-    HotfixVerdict,
     ImageEvidence,
     LogExcerpt,
     LogMatch,
     LogsEvidence,
     ServiceEvidence,
-    Status,
     TaskEvidence,
-    Verdict,
 )
 from reporter.spec import MAX_HOTFIXES, MAX_LINE_CHARS, MAX_NOTE_CHARS, MAX_TEXTS, parse_spec
 
@@ -89,11 +86,12 @@ def limits_bundle(
     text_chars: int = 60,
     excerpt_chars: int = 200,
 ) -> Bundle:
-    """A NOT_DEPLOYED bundle read from local files, as large as asked (default: the limits).
+    """A bundle read from local files, as large as asked (default: the limits), judged by
+    the real checks.
 
     Every hotfix expects ``texts`` texts; every other one was seen (5 excerpts of
-    ``excerpt_chars``), so each hotfix's ``logs_expected`` fails and the report asks to
-    look for the unseen texts again.
+    ``excerpt_chars``), so each hotfix's ``logs_expected`` fails (NOT_DEPLOYED) and the
+    report asks to look for the unseen texts again.
     """
     texts_of = [
         [f"hotfix {h} marker {t} " + "x" * max(0, text_chars - 20) for t in range(texts)]
@@ -104,6 +102,7 @@ def limits_bundle(
             "title": "Hotfix Verification Report at the limits",
             "incident": "INC-LIMITS",
             "claimed_deployed_at": START.isoformat(),
+            "fixed_at": (START - timedelta(hours=1)).isoformat(),
             "aws": {"region": "us-east-1"},
             "image": {"repository": "backend", "tag": "latest"},
             "service": {"cluster": "prod", "name": "backend"},
@@ -158,7 +157,13 @@ def limits_bundle(
         last_status="RUNNING",
         started_at=START - timedelta(minutes=5),
         containers=(
-            ContainerEvidence(name="backend", image_digest=DIGEST, digest_source="imageDigest"),
+            ContainerEvidence(
+                name="backend",
+                image="111122223333.dkr.ecr.us-east-1.amazonaws.com/backend:latest",
+                image_digest=DIGEST,
+                digest_source="imageDigest",
+                last_status="RUNNING",
+            ),
         ),
     )
     evidence = Evidence(
@@ -179,49 +184,28 @@ def limits_bundle(
             desired_count=1,
             running_count=1,
             pending_count=0,
+            deployments=(
+                DeploymentEvidence(
+                    id="ecs-svc/1",
+                    status="PRIMARY",
+                    desired_count=1,
+                    running_count=1,
+                    pending_count=0,
+                    rollout_state="COMPLETED",
+                ),
+            ),
             tasks=(task,),
             listed_tasks=(task.arn,),
         ),
         logs=logs,
     )
-    checks = [
-        Check(id="image.found", status=Status.PASS, summary="backend:latest exists", kind="found"),
-        Check(id="service.stable", status=Status.PASS, summary="1 of 1 running", kind="stable"),
-    ]
-    results = []
-    for h in range(hotfixes):
-        fix = f"fix-{h:03d}"
-        check = Check(
-            id=f"{fix}.logs_expected",
-            status=Status.FAIL,
-            summary=f"{texts // 2} of {texts} expected texts never appeared in the window",
-            source="local log files",
-            hotfix=fix,
-            kind="logs_expected",
-        )
-        checks.append(check)
-        results.append(
-            HotfixResult(
-                id=fix,
-                title=f"Fix number {h}",
-                verdict=HotfixVerdict.NOT_DEPLOYED,
-                checks=(check.id,),
-            )
-        )
-    checks.extend(
-        Check(
-            id=f"checklist.{n + 1}",
-            status=Status.MANUAL,
-            summary="to be ticked by hand",
-            kind="checklist",
-        )
-        for n in range(checklist)
-    )
+    checks = tuple(run_checks(spec, evidence))
+    results, verdict = judge(spec, checks)
     return Bundle(
-        verdict=Verdict.NOT_DEPLOYED,
+        verdict=verdict,
         generated_at=START + timedelta(hours=2),
         hotfixes=tuple(results),
-        checks=tuple(checks),
+        checks=checks,
         evidence=evidence,
         spec=spec,
         tool_version="bench",
