@@ -206,7 +206,7 @@ def cut_points(text: str) -> list[int]:
 
     Each cut is just after a line break (else a space) in the second half of the piece's
     room, neither inside a code span nor after a backslash; a piece with no such place is
-    cut at :data:`PIECE_CHARS`.
+    cut at :data:`PIECE_CHARS` (or next to a python-markdown placeholder it would split).
     """
     spans = code_spans(text)
     starts = [span[0] for span in spans]
@@ -217,9 +217,21 @@ def cut_points(text: str) -> list[int]:
         cut = _break_before(text, "\n", low, high, spans, starts)
         if cut is None:
             cut = _break_before(text, " ", low, high, spans, starts)
-        start = cut if cut is not None else high
+        start = cut if cut is not None else _outside_placeholder(text, start, high)
         cuts.append(start)
     return cuts
+
+
+def _outside_placeholder(text: str, start: int, at: int) -> int:
+    """``at``, or the nearest place outside the python-markdown placeholder it falls in
+    (``STX ... ETX``: a stashed block, which a cut would lose)."""
+    opened = text.rfind(util.STX, start, at)
+    if opened < 0 or text.rfind(util.ETX, opened, at) >= 0:
+        return at
+    if opened > start:
+        return opened
+    closed = text.find(util.ETX, at)
+    return len(text) if closed < 0 else closed + 1
 
 
 def _break_before(

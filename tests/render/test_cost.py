@@ -10,6 +10,7 @@ Speed itself is measured by ``make bench``.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Callable
 from types import FrameType
@@ -20,9 +21,9 @@ import pytest
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
 from reporter.render import OutputFormat, render
-from reporter.render.author import author_block, author_inline
-from reporter.render.filters import md_fence, md_text
-from reporter.render.html import markdown_to_html
+from reporter.render.author import author_block, author_inline, code_spans
+from reporter.render.filters import md_code, md_fence, md_text
+from reporter.render.html import PIECE_CHARS, cut_points, markdown_to_html
 from tests.benchmarks.bench_render import HOSTILE_NOTES, limits_bundle
 
 LINEAR = 2.6
@@ -158,3 +159,28 @@ def test_remediation_names_the_files_once() -> None:
     more = verify_section(files=100, texts=16)
     assert more.count("zgrep -F -- ") == 2 * searches
     assert len(more) < 2.2 * len(section)
+
+
+def test_long_text_is_cut_between_words_outside_code() -> None:
+    text = "".join(f"see `code {n} with spaces` and \\* word{n} " for n in range(400))
+    cuts = cut_points(text)
+    bounds = [0, *cuts, len(text)]
+    assert all(0 < b - a <= PIECE_CHARS for a, b in itertools.pairwise(bounds))
+    spans = code_spans(text)
+    for cut in cuts:
+        assert text[cut - 1] in " \n"
+        assert text[cut - 2] != "\\"
+        assert not any(start < cut < end for start, end in spans)
+
+
+def test_a_cut_never_splits_a_stashed_block() -> None:
+    text = "x" * (PIECE_CHARS - 10) + "\x02wzxhzdk:1\x03" + "y" * PIECE_CHARS
+    assert cut_points(text)[0] == PIECE_CHARS - 10
+
+
+def test_a_long_paragraph_keeps_every_inline_element() -> None:
+    names = [f"logs/app-{n:05d}.log" for n in range(3000)]
+    page = markdown_to_html("- **Files:** " + ", ".join(md_code(name) for name in names))
+    assert page.count("<code>") == len(names)
+    assert "<code>logs/app-02999.log</code>" in page
+    assert "reporter-piece" not in page
