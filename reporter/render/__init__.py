@@ -68,17 +68,25 @@ def render(bundle: Bundle, fmt: OutputFormat, template_dir: Path | None = None) 
     """The report for ``bundle`` in ``fmt``; ``template_dir`` overrides packaged templates.
 
     A template that fails (a user's override with a syntax error or an unknown value) is
-    bad input: :class:`InputError` naming the template, never a traceback.
+    bad input: :class:`InputError` naming the template, never a traceback. The packaged
+    templates fail only on a bundle whose checks do not follow from its evidence: that is
+    an :class:`InputError` about the bundle.
     """
     try:
         return RENDERERS[fmt](template_dir).render(bundle)
     except TemplateError as exc:
-        where = f"{template_dir} (--template-dir)" if template_dir else "packaged templates"
         name = getattr(exc, "name", None) or getattr(exc, "filename", None)
         line = getattr(exc, "lineno", None)
         at = f"{name}" + (f", line {line}" if line else "") + ": " if name else ""
+        problem = f"{at}{exc.message or type(exc).__name__}"
+        if template_dir is not None:
+            where = f"{template_dir} (--template-dir)"
+            raise InputError(where, f"template error in {problem}") from None
+        # The packaged templates render every bundle whose checks follow from its evidence.
         raise InputError(
-            where, f"template error in {at}{exc.message or type(exc).__name__}"
+            "bundle",
+            f"cannot be rendered ({problem}): its checks or verdict do not follow from its "
+            "evidence (edited, or written by another version)",
         ) from None
 
 

@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reporter.cli import main
 from reporter.errors import InputError
 from reporter.model import Bundle
 from reporter.render import OutputFormat, render
 from reporter.render.json import bundle_sha256, dump_bundle, load_bundle
+from tests.render.conftest import make_not_deployed
 
 
 def test_dump_is_indented_utf8_with_a_final_newline(not_deployed: Bundle) -> None:
@@ -239,3 +242,81 @@ def test_render_refuses_a_hostile_bundle_in_one_line(
     assert err.count("\n") == 1
     assert "Traceback" not in err
     assert not out_dir.exists()
+
+
+def _paths(node: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every place in decoded JSON (each key's value, each list item)."""
+    found: list[tuple[str | int, ...]] = []
+    items: list[tuple[str | int, Any]] = []
+    if isinstance(node, dict):
+        items = list(node.items())
+    elif isinstance(node, list):
+        items = list(enumerate(node))
+    for key, value in items:
+        found.append((*prefix, key))
+        found.extend(_paths(value, (*prefix, key)))
+    return found
+
+
+_BASE = json.loads(dump_bundle(make_not_deployed()))
+_PLACES = _paths(_BASE)
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.sampled_from([2**63, -(2**63) - 1, 10**4000]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "9999-12-31T23:59:59-23:59",
+            "0001-01-01T00:00:00+23:59",
+            "2025-11-26T10:50:00",
+            "2025-11-26",
+            "\ud800",
+            "\u202e\x1b[31m",
+            "x" * 200_000,
+        ]
+    ),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(place=st.sampled_from(_PLACES), value=_VALUES)
+def test_a_mutated_bundle_is_refused_or_renders(
+    tmp_path_factory: pytest.TempPathFactory, place: tuple[str | int, ...], value: object
+) -> None:
+    """Any value anywhere: the text formats render, or one InputError line — never another
+    exception."""
+    data = json.loads(json.dumps(_BASE))
+    _set(*place, value=value)(data)
+    path = tmp_path_factory.mktemp("mutated") / "bundle.json"
+    path.write_text(json.dumps(data), encoding="utf-8", errors="surrogatepass")
+    refused = ""
+    try:
+        bundle = load_bundle(path)
+        for fmt in (OutputFormat.MD, OutputFormat.HTML, OutputFormat.JSON):
+            assert render(bundle, fmt)
+    except InputError as exc:  # refused when read, or (checks that do not follow) rendered
+        refused = str(exc)
+    assert "\n" not in refused
+
+
+def test_a_bundle_whose_checks_do_not_follow_is_one_line(
+    not_deployed: Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """NOT_DEPLOYED with every check passing: the report cannot say why; exit 2."""
+    edited = _edited(
+        not_deployed,
+        tmp_path,
+        lambda data: [check.update(status="pass") for check in data["checks"]],
+    )
+    code = main(["render", str(edited), "-o", str(tmp_path / "out"), "-f", "md"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.startswith("reporter: error: ")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
