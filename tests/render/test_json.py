@@ -308,11 +308,12 @@ def test_a_bundle_whose_checks_do_not_follow_is_one_line(
     not_deployed: Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """NOT_DEPLOYED with every check passing: the report cannot say why; exit 2."""
-    edited = _edited(
-        not_deployed,
-        tmp_path,
-        lambda data: [check.update(status="pass") for check in data["checks"]],
-    )
+
+    def all_pass(data: dict[str, Any]) -> None:
+        for check in data["checks"]:
+            check["status"] = "pass"
+
+    edited = _edited(not_deployed, tmp_path, all_pass)
     code = main(["render", str(edited), "-o", str(tmp_path / "out"), "-f", "md"])
     out, err = capsys.readouterr()
     assert code == 2
