@@ -37,7 +37,7 @@ from reporter.render.author import (
     code_spans,
     escape_html_and_images,
 )
-from reporter.render.html import markdown_to_html, safe_url
+from reporter.render.html import MAX_DEPTH, MAX_GLUED, markdown_to_html, safe_url
 from reporter.render.markdown import render_markdown
 from reporter.render.view import build_view
 from tests.benchmarks.bench_render import realistic_note
@@ -508,3 +508,15 @@ def test_deep_nesting_still_makes_a_pdf() -> None:
     text = re.sub(r"\s+", "", pdf_text(data))
     assert "AllChecks" in text
     assert "EvidencebundleSHA-256" in text
+
+
+def test_the_html_tree_is_capped_whatever_the_markdown() -> None:
+    """Below the author filters too: the converter itself caps depth and glued runs."""
+    deep = parse_page(markdown_to_html("> " * 150 + "deep"))
+    assert deep.deepest <= MAX_DEPTH + 1
+    assert "deep" in "".join(deep.text)
+    glued = markdown_to_html("a" + "*b*c" * (MAX_GLUED + 10))
+    assert glued.count("<em>") == 0
+    assert "bcbcbc" in glued
+    fine = markdown_to_html("a" + "*b*c" * (MAX_GLUED - 1))
+    assert fine.count("<em>") == MAX_GLUED - 1
