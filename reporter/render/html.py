@@ -415,7 +415,7 @@ def markdown_to_html(text: str) -> str:
 
 def convert_counting(text: str) -> tuple[str, int]:
     """:func:`markdown_to_html`, and the characters its link patterns scanned (the work that
-    is quadratic in stock python-markdown; tests prove it linear with this count)."""
+    is quadratic in stock python-markdown, bounded here by the scan budget)."""
     budget = _ScanBudget()
     budget.left = SCAN_BUDGET_PER_CHAR * len(text) + MAX_LINK_TARGET
     return _converter(budget).convert(text), budget.spent
