@@ -324,7 +324,8 @@ def test_file_logs_verification_commands(verified: Bundle) -> None:
     # The files once, by the spec's patterns; one line per text (zgrep reads gzip too).
     assert "shopt -s nullglob globstar\nlogs=(logs/*.log)\n" in text
     assert "zgrep -F -- 'cart total rounded half-even' \"${logs[@]}\" </dev/null\n" in text
-    assert "logs/app-1.log" not in text.split("## Required Actions")[1]
+    verify = text.split("Verify the logs show the new code", 1)[1].split("\n---\n", 1)[0]
+    assert "logs/app-1.log" not in verify
     assert "reporter verify SPEC.toml\n" in text
 
 
