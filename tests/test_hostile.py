@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import select
 import socket
+import stat
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
@@ -73,6 +75,11 @@ SECRETS = (
 """Texts that must appear in no output at all (each one a secret or a piece of one)."""
 
 LONG_LINE_CHARS = 1_000_000
+BIDI_LINE = "if role == 'user\u202e \u2066// admin\u2069 \u2066': lrm\u200e rlm\u200f alm\u061c"
+"""A "Trojan Source" line: bidirectional controls make it read in another order."""
+SHOWN_BIDI_LINE = (
+    "if role == 'user\\u202e \\u2066// admin\\u2069 \\u2066': lrm\\u200e rlm\\u200f alm\\u061c"
+)
 
 SPEC = """\
 title = "Hotfix Verification Report"
@@ -107,7 +114,7 @@ MARKERS = (
     "hx-01 hx-expected",
     *(f"hx-{n:02d}" for n in range(2, 10)),
     "hx-10 hx-retired",
-    *(f"hx-{n:02d}" for n in range(11, 17)),
+    *(f"hx-{n:02d}" for n in range(11, 18)),
 )
 """What each event says right after its timestamp: its own ``[logs] context`` text (and
 the hotfix's expected or retired text for two of them), so every event is shown."""
@@ -150,6 +157,7 @@ def hostile_messages(port: int) -> list[bytes]:
         b"connecting to postgres://app:hunter2@db:5432/x",
         ("loaded key\n  " + pem).encode(),
         f"user session={SESSION_HEX} stored".encode(),
+        BIDI_LINE.encode(),
     ]
 
 
@@ -212,8 +220,8 @@ def port_of(server: socket.socket) -> int:
     return port
 
 
-def verify(folder: Path, endpoint: str, port: int, hostile: bool, *formats: str) -> Run:
-    """Write the spec and its log file in ``folder`` and run ``reporter verify`` on it."""
+def write_spec(folder: Path, endpoint: str, port: int, hostile: bool) -> Path:
+    """Write the spec and its log file in ``folder``; the spec's path."""
     (folder / "logs").mkdir(parents=True)
     name = LOG_NAME if hostile else CLEAN_LOG_NAME
     (folder / "logs" / name).write_bytes(log_bytes(port, hostile))
@@ -222,6 +230,12 @@ def verify(folder: Path, endpoint: str, port: int, hostile: bool, *formats: str)
     spec.write_text(
         SPEC.format(region=REGION, endpoint=endpoint, context=context), encoding="utf-8"
     )
+    return spec
+
+
+def verify(folder: Path, endpoint: str, port: int, hostile: bool, *formats: str) -> Run:
+    """Write the spec and its log file in ``folder`` and run ``reporter verify`` on it."""
+    spec = write_spec(folder, endpoint, port, hostile)
     out_dir = folder / "out"
     args = ["verify", str(spec), "-o", str(out_dir), "--now", NOW]
     for fmt in formats:
@@ -315,8 +329,11 @@ def pdf_text(data: bytes) -> str:
     return re.sub(r"\s+", "", text)
 
 
-RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-"""Control characters that must never be written raw (newline and tab may)."""
+RAW_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
+)
+"""Control characters and bidirectional controls that must never be written raw (newline
+and tab may)."""
 
 
 def literals(port: int) -> list[str]:
@@ -343,6 +360,7 @@ def literals(port: int) -> list[str]:
         "postgres://app:[REDACTED]@db:5432/x",
         "-----BEGIN RSA PRIVATE KEY-----[REDACTED]-----END RSA PRIVATE KEY-----",
         "user [REDACTED] stored",
+        SHOWN_BIDI_LINE,
         SHOWN_LOG_NAME,
     ]
 
@@ -516,3 +534,65 @@ def test_bundle_renders_offline_to_the_same_bytes(
     assert RAW_CONTROL.search(out + err) is None
     for name in ("hotfix.md", "hotfix.html", "hotfix.json"):
         assert (tmp_path / name).read_bytes() == hostile.files[name], name
+
+
+# --------------------------------------------------------------------------- collect -o
+
+
+def collect(folder: Path, endpoint: str, output: Path) -> tuple[int, str, str]:
+    """``reporter collect`` of the hostile spec in ``folder`` into ``output``."""
+    spec = folder / "hotfix.toml"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        code = main(["collect", str(spec), "-o", str(output), "--now", NOW])
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+@pytest.fixture(scope="module")
+def collect_folder(
+    incident: str, trap: socket.socket, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A folder with the hostile spec and its log file."""
+    folder = tmp_path_factory.mktemp("collect")
+    write_spec(folder, incident, port_of(trap), True)
+    return folder
+
+
+def test_collect_onto_a_symlink_is_refused_and_its_target_kept(
+    collect_folder: Path, incident: str, tmp_path: Path
+) -> None:
+    precious = tmp_path / "precious.json"
+    precious.write_text('{"keep": "me"}', encoding="utf-8")
+    link = tmp_path / "bundle.json"
+    link.symlink_to(precious)
+    code, out, err = collect(collect_folder, incident, link)
+    assert code == 2
+    assert out == ""
+    assert err == (
+        f"reporter: error: {link}: cannot write: is a symbolic link "
+        "(give the file it points to, or remove the link)\n"
+    )
+    assert precious.read_text(encoding="utf-8") == '{"keep": "me"}'
+    assert link.is_symlink()
+
+
+def test_collect_onto_a_fifo_is_refused(
+    collect_folder: Path, incident: str, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "bundle.json"
+    os.mkfifo(fifo)
+    code, _, err = collect(collect_folder, incident, fifo)
+    assert code == 2
+    assert err.endswith("cannot write: is a FIFO, not a regular file\n")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_collect_writes_a_regular_file_whole(
+    collect_folder: Path, incident: str, tmp_path: Path
+) -> None:
+    output = tmp_path / "new" / "bundle.json"
+    code, out, _ = collect(collect_folder, incident, output)
+    assert code == 1
+    assert out.startswith(f"{output}\n")
+    assert json.loads(output.read_bytes())["verdict"] == "NOT_DEPLOYED"
+    assert [p.name for p in output.parent.iterdir()] == ["bundle.json"]

@@ -3,13 +3,24 @@
 The Markdown report is the source of the HTML and PDF reports (python-markdown, then
 WeasyPrint), so the three always say the same thing. Rendering reads neither the clock
 nor the network: the same bundle gives byte-identical ``md``, ``html`` and ``json``.
+
+Writing a file (:func:`write_reports`, :func:`write_bundle`): the file is written whole to
+a temporary file in the same folder and renamed into place. A report name that is a
+symbolic link (even a dangling one), a device, a FIFO, a socket or a folder is refused
+(:class:`InputError`) before anything is written: a link is never followed, so a link planted
+in a shared folder cannot make ``reporter`` overwrite the file it points to, and a device
+node or FIFO is never replaced. The folder named by the user is used as given (a link to a
+folder is the user's choice). The temporary file's name has a fixed length, so any name the
+file system accepts for the report works.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+import stat
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -24,7 +35,15 @@ from reporter.render.json import JsonRenderer, dump_bundle
 from reporter.render.markdown import MarkdownRenderer
 from reporter.render.pdf import PdfRenderer
 
-__all__ = ["RENDERERS", "OutputFormat", "Renderer", "render", "write_bundle", "write_reports"]
+__all__ = [
+    "RENDERERS",
+    "OutputFormat",
+    "Renderer",
+    "check_target",
+    "render",
+    "write_bundle",
+    "write_reports",
+]
 
 
 class OutputFormat(StrEnum):
@@ -49,17 +68,25 @@ def render(bundle: Bundle, fmt: OutputFormat, template_dir: Path | None = None) 
     """The report for ``bundle`` in ``fmt``; ``template_dir`` overrides packaged templates.
 
     A template that fails (a user's override with a syntax error or an unknown value) is
-    bad input: :class:`InputError` naming the template, never a traceback.
+    bad input: :class:`InputError` naming the template, never a traceback. The packaged
+    templates fail only on a bundle whose checks do not follow from its evidence: that is
+    an :class:`InputError` about the bundle.
     """
     try:
         return RENDERERS[fmt](template_dir).render(bundle)
     except TemplateError as exc:
-        where = f"{template_dir} (--template-dir)" if template_dir else "packaged templates"
         name = getattr(exc, "name", None) or getattr(exc, "filename", None)
         line = getattr(exc, "lineno", None)
         at = f"{name}" + (f", line {line}" if line else "") + ": " if name else ""
+        problem = f"{at}{exc.message or type(exc).__name__}"
+        if template_dir is not None:
+            where = f"{template_dir} (--template-dir)"
+            raise InputError(where, f"template error in {problem}") from None
+        # The packaged templates render every bundle whose checks follow from its evidence.
         raise InputError(
-            where, f"template error in {at}{exc.message or type(exc).__name__}"
+            "bundle",
+            f"cannot be rendered ({problem}): its checks or verdict do not follow from its "
+            "evidence (edited, or written by another version)",
         ) from None
 
 
@@ -72,9 +99,10 @@ def write_reports(
 ) -> list[Path]:
     """Write one file per format, ``output_dir/{stem}.{format}``; return their paths.
 
-    Every report is rendered before any is written. Each file is written to a temporary
-    file in ``output_dir`` and renamed into place, so it is whole or absent, never half
-    written. Raises :class:`InputError` when ``output_dir`` cannot be created or written.
+    Every report is rendered, and every target checked (:func:`check_target`), before any
+    is written. Each file is written to a temporary file in ``output_dir`` and renamed into
+    place, so it is whole or absent, never half written. Raises :class:`InputError` when
+    ``output_dir`` cannot be created or written, or a target is not a regular file.
     """
     if not stem or stem in (".", "..") or "/" in stem or "\\" in stem or "\0" in stem:
         raise InputError(str(output_dir), f"invalid report file name {stem!r}")
@@ -84,6 +112,8 @@ def write_reports(
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(str(output_dir), f"cannot write: {exc.strerror or exc}") from None
+    for fmt, _ in rendered:
+        check_target(output_dir / f"{stem}.{fmt.value}")
     return [_write_atomic(output_dir, f"{stem}.{fmt.value}", data) for fmt, data in rendered]
 
 
@@ -91,12 +121,12 @@ def write_bundle(bundle: Bundle, path: Path) -> Path:
     """Write the JSON evidence bundle to ``path`` (parents created), whole or not at all.
 
     Raises :class:`InputError` when the folder cannot be created or written, or when
-    ``path`` is a folder.
+    ``path`` is not a regular file (:func:`check_target`: a folder, a symbolic link, a
+    device, a FIFO, a socket).
     """
     data = dump_bundle(bundle)
     folder = path.parent
-    if path.is_dir():
-        raise InputError(str(path), "cannot write: is a folder")
+    check_target(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -104,10 +134,43 @@ def write_bundle(bundle: Bundle, path: Path) -> Path:
     return _write_atomic(folder, path.name, data)
 
 
+_KINDS = (
+    (stat.S_ISLNK, "is a symbolic link (give the file it points to, or remove the link)"),
+    (stat.S_ISDIR, "is a folder"),
+    (stat.S_ISFIFO, "is a FIFO, not a regular file"),
+    (stat.S_ISSOCK, "is a socket, not a regular file"),
+    (stat.S_ISCHR, "is a device, not a regular file"),
+    (stat.S_ISBLK, "is a device, not a regular file"),
+)
+
+
+def check_target(path: Path) -> None:
+    """Refuse to write ``path`` unless it is absent or a regular file (never followed).
+
+    Raises :class:`InputError` ``cannot write: is a symbolic link ...`` (also for a dangling
+    link), ``is a folder``, ``is a FIFO``, ``is a socket`` or ``is a device``.
+    """
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:  # a parent that is a file, a name too long, no permission
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return  # the folder does not exist (yet): creating it will say what is wrong
+        raise InputError(str(path), f"cannot write: {exc.strerror or exc}") from None
+    for test, problem in _KINDS:
+        if test(mode):
+            raise InputError(str(path), f"cannot write: {problem}")
+
+
 def _write_atomic(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` to ``folder/name`` through a temporary file and a rename."""
+    """Write ``data`` to ``folder/name`` through a temporary file and a rename.
+
+    The temporary name does not include ``name`` (``.reporter-<16 hex digits>.tmp``, 30 bytes), so
+    it is legal whenever ``name`` is.
+    """
     target = folder / name
-    temporary = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+    temporary = folder / f".reporter-{secrets.token_hex(8)}.tmp"
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
@@ -115,6 +178,7 @@ def _write_atomic(folder: Path, name: str, data: bytes) -> Path:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            check_target(target)  # again: it may have changed while the data was written
             os.replace(temporary, target)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -7,10 +7,12 @@ the structure of the report it is placed in.
 - :func:`md_text` for prose and table cells (escapes every Markdown metacharacter);
 - :func:`md_code` for an inline code span (the fence outgrows any backtick run inside);
 - :func:`md_fence` for a fenced code block (same rule, at least three backticks);
-- :func:`shell_quote` for a word inside a shell command shown in a code block.
+- :func:`shell_quote` for a word inside a shell command shown in a code block;
+- :func:`shell_glob` for a glob pattern there (its wildcards left to the shell).
 
-The author's own Markdown is the one exception: ``[notes]`` are inserted as they are,
-``[[checklist]]`` items through :func:`md_inline` (kept on one line).
+The author's own Markdown is the one exception: it is rendered as Markdown, made harmless
+by :mod:`reporter.render.author` — ``[notes]`` through :func:`md_author`, ``[[checklist]]``
+items through :func:`md_inline` (kept on one line).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 import shlex
 from datetime import UTC, datetime, timedelta
 
+from reporter.render.author import author_block, author_inline
 from reporter.text import visible
 
 MISSING = "—"
@@ -76,12 +79,22 @@ def _longest_backtick_run(text: str) -> int:
 
 
 def md_inline(value: object) -> str:
-    """The author's own inline Markdown (a checklist item), kept on one line.
+    """The author's own inline Markdown (a checklist item), kept on one list item.
 
-    Not escaped: the spec's author writes Markdown on purpose. Newlines become spaces so
-    the text stays inside its list item; control characters become visible escapes.
+    Rendered as Markdown, made harmless by :func:`~reporter.render.author.author_inline`:
+    one line, no raw HTML, no image, no block marker at the start, control characters and
+    bidirectional controls visible.
     """
-    return MISSING if value is None else _one_line(value)
+    return MISSING if value is None else author_inline(value)
+
+
+def md_author(value: object) -> str:
+    """The author's own block Markdown (a note), which cannot hide what follows it.
+
+    Made harmless by :func:`~reporter.render.author.author_block`: no raw HTML, no image,
+    nothing left open at its end, nesting capped; ``None`` gives an empty string.
+    """
+    return "" if value is None else author_block(value)
 
 
 def md_code(value: object) -> str:
@@ -117,6 +130,18 @@ def md_fence(value: object, language: str = "") -> str:
 def shell_quote(value: object) -> str:
     """One shell word (POSIX quoting), control characters shown as escapes."""
     return shlex.quote(_one_line(value))
+
+
+_GLOB_PART = re.compile(r"(\*\*|\*|\?|\[[^\]/]+\])")
+
+
+def shell_glob(value: object) -> str:
+    """A glob pattern as one shell word that still globs: ``*``, ``**``, ``?`` and
+    ``[...]`` are left bare, everything else is quoted (control characters shown)."""
+    parts = _GLOB_PART.split(_one_line(value))
+    return "".join(
+        part if n % 2 else (shlex.quote(part) if part else "") for n, part in enumerate(parts)
+    )
 
 
 def plain(value: object) -> str:
@@ -223,9 +248,11 @@ def short_digest(value: str | None) -> str:
 FILTERS = {
     "md_text": md_text,
     "md_inline": md_inline,
+    "md_author": md_author,
     "md_code": md_code,
     "md_fence": md_fence,
     "sh": shell_quote,
+    "sh_glob": shell_glob,
     "plain": plain,
     "utc": utc,
     "iso": iso,

@@ -10,7 +10,9 @@ to compare between changes. Each benchmark builds its own input in a temporary f
   (the AWS seam replaced by recorded pages), including empty pages with a token;
 - demo: the whole demo run (moto's server, seeding, concurrent collectors, checks);
 - render: Markdown, HTML and PDF of the demo bundle;
-- local log files against grep, engine by engine (``bench_files.py``).
+- local log files against grep, engine by engine (``bench_files.py``);
+- render at the limits (``bench_render.py``): each format's size and time for a bundle as
+  large as a spec allows, and the HTML of notes that used to cost quadratic time.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from reporter.collect.matching import Classifier, Marker
 from reporter.redact import Redactor
 from tests.benchmarks.bench_cloudwatch import main as cloudwatch_benchmarks
 from tests.benchmarks.bench_files import bench_local_files
+from tests.benchmarks.bench_render import bench_render_hostile_notes, bench_render_limits
 
 START = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
 MARKERS = [
@@ -171,6 +174,8 @@ def main() -> None:
     bench_demo()
     bench_render()
     bench_local_files()
+    bench_render_hostile_notes()
+    bench_render_limits()
 
 
 if __name__ == "__main__":

@@ -321,7 +321,12 @@ def test_file_logs_verification_commands(verified: Bundle) -> None:
     )
     bundle = _evolve(verified, logs=logs.model_copy(update={"matches": unseen}))
     text = md(bundle.model_copy(update={"checks": checks}))
-    assert "grep -F 'cart total rounded half-even' logs/app-1.log logs/app-2.log\n" in text
+    # The files once, by the spec's patterns; one line per text (zgrep reads gzip too).
+    assert "shopt -s nullglob globstar\nlogs=(logs/*.log)\n" in text
+    assert "zgrep -F -- 'cart total rounded half-even' \"${logs[@]}\" </dev/null\n" in text
+    verify = text.split("Verify the logs show the new code", 1)[1].split("\n---\n", 1)[0]
+    assert "logs/app-1.log" not in verify
+    assert "reporter verify SPEC.toml\n" in text
 
 
 def test_several_expected_texts(not_deployed: Bundle) -> None:

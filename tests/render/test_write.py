@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
+import socket
+import stat
 from pathlib import Path
 
 import pytest
 
 from reporter.errors import InputError
 from reporter.model import Bundle
-from reporter.render import RENDERERS, OutputFormat, render, write_bundle, write_reports
+from reporter.render import (
+    RENDERERS,
+    OutputFormat,
+    render,
+    write_bundle,
+    write_reports,
+)
 from reporter.render.environment import environment, packaged_templates
 from reporter.render.json import dump_bundle, load_bundle
 
@@ -154,3 +162,100 @@ def test_write_bundle_refuses_a_folder_or_a_blocked_path(
     with pytest.raises(InputError) as caught:
         write_bundle(not_deployed, tmp_path / "file" / "bundle.json")
     assert caught.value.problem.startswith("cannot write: ")
+
+
+# --------------------------------------------------------------------------- output paths
+
+
+def test_write_bundle_refuses_a_symlink_and_leaves_its_target(
+    not_deployed: Bundle, tmp_path: Path
+) -> None:
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me", encoding="utf-8")
+    link = tmp_path / "bundle.json"
+    link.symlink_to(precious)
+    with pytest.raises(InputError) as caught:
+        write_bundle(not_deployed, link)
+    assert caught.value.problem.startswith("cannot write: is a symbolic link")
+    assert precious.read_text(encoding="utf-8") == "keep me"
+    assert link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle.json", "precious.txt"]
+
+
+def test_write_bundle_refuses_a_dangling_symlink(not_deployed: Bundle, tmp_path: Path) -> None:
+    link = tmp_path / "bundle.json"
+    link.symlink_to(tmp_path / "elsewhere" / "created.json")
+    with pytest.raises(InputError, match="is a symbolic link"):
+        write_bundle(not_deployed, link)
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_write_bundle_refuses_a_fifo_without_blocking(not_deployed: Bundle, tmp_path: Path) -> None:
+    fifo = tmp_path / "bundle.json"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is a FIFO, not a regular file"):
+        write_bundle(not_deployed, fifo)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_write_bundle_never_replaces_a_device_node(not_deployed: Bundle, tmp_path: Path) -> None:
+    device = tmp_path / "bundle.json"
+    try:
+        os.mknod(device, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # what /dev/null is
+    except PermissionError:
+        pytest.skip("creating a device node needs CAP_MKNOD")
+    with pytest.raises(InputError, match="is a device, not a regular file"):
+        write_bundle(not_deployed, device)
+    assert stat.S_ISCHR(device.lstat().st_mode)
+
+
+def test_write_bundle_refuses_a_socket(not_deployed: Bundle, tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        with pytest.raises(InputError, match="is a socket"):
+            write_bundle(not_deployed, path)
+
+
+def test_write_reports_checks_every_target_before_writing_any(
+    not_deployed: Bundle, tmp_path: Path
+) -> None:
+    precious = tmp_path / "precious.html"
+    precious.write_text("keep me", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "r.html").symlink_to(precious)
+    with pytest.raises(InputError, match="is a symbolic link"):
+        write_reports(not_deployed, [OutputFormat.MD, OutputFormat.HTML], out, "r")
+    assert sorted(p.name for p in out.iterdir()) == ["r.html"]  # no r.md, no temporary file
+    assert precious.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_folder_given_through_a_link_is_used(not_deployed: Bundle, tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "reports").symlink_to(real)
+    [path] = write_reports(not_deployed, [OutputFormat.MD], tmp_path / "reports", "r")
+    assert (real / "r.md").is_file()
+    assert path == tmp_path / "reports" / "r.md"
+
+
+def test_a_name_at_the_file_system_limit_can_be_written(
+    not_deployed: Bundle, tmp_path: Path
+) -> None:
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
+    stem = "r" * (name_max - len(".json"))
+    [path] = write_reports(not_deployed, [OutputFormat.JSON], tmp_path, stem)
+    assert len(path.name) == name_max
+    assert path.read_bytes() == dump_bundle(not_deployed)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    bundle = write_bundle(not_deployed, tmp_path / ("b" * (name_max - 5) + ".json"))
+    assert bundle.is_file()
+
+
+def test_a_name_past_the_limit_is_one_line(not_deployed: Bundle, tmp_path: Path) -> None:
+    stem = "r" * os.pathconf(tmp_path, "PC_NAME_MAX")
+    with pytest.raises(InputError) as caught:
+        write_reports(not_deployed, [OutputFormat.MD], tmp_path, stem)
+    assert "cannot write: " in caught.value.problem
+    assert list(tmp_path.iterdir()) == []
