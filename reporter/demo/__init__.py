@@ -52,12 +52,25 @@ def demo_environment() -> Iterator[DemoEnvironment]:
         yield DemoEnvironment(workspace.spec_path, options, workspace.history)
 
 
+DEMO_COMMAND = "reporter demo"
+"""The command that repeats the demo's run (its emulator's URL changes from run to run)."""
+
+
 def demo_bundle() -> Bundle:
-    """Start the emulator, seed the incident, collect and judge: the demo's bundle."""
-    from reporter.pipeline import RunOptions, run
+    """Start the emulator, seed the incident, collect and judge: the demo's bundle.
+
+    The run is recorded as the demo's (:data:`DEMO_COMMAND`, the emulator unnamed), so the
+    bundle and its reports are the same on every run.
+    """
+    from reporter.model import RunInfo
+    from reporter.pipeline import build_bundle, collect
+    from reporter.spec import load_spec
 
     with demo_environment() as demo:
-        return run(demo.spec_path, DEMO_NOW, RunOptions(aws=demo.options))
+        loaded = load_spec(demo.spec_path)
+        evidence = collect(loaded, DEMO_NOW, demo.options)
+        run = RunInfo(region=demo.options.region, command=DEMO_COMMAND, emulator=True)
+        return build_bundle(loaded, evidence.model_copy(update={"run": run}))
 
 
 def run_demo(output_dir: Path) -> tuple[list[Path], Bundle]:
