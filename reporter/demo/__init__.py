@@ -17,6 +17,7 @@ from pathlib import Path
 from reporter.collect.aws import AwsOptions
 from reporter.demo.history import DemoHistory
 from reporter.model import Bundle
+from reporter.render.markdown import TemplateSet
 
 DEMO_NOW = datetime(2025, 11, 26, 10, 50, tzinfo=UTC)
 """The demo report's "now": the reference report's time."""
@@ -73,10 +74,13 @@ def demo_bundle() -> Bundle:
         return build_bundle(loaded, evidence.model_copy(update={"run": run}))
 
 
-def run_demo(output_dir: Path) -> tuple[list[Path], Bundle]:
-    """Write the demo's Markdown and PDF reports into ``output_dir``."""
+def run_demo(
+    output_dir: Path, template: TemplateSet = TemplateSet.REPORT
+) -> tuple[list[Path], Bundle]:
+    """Write the demo's Markdown and PDF reports into ``output_dir``, with ``template``."""
     from reporter.render import OutputFormat, write_reports
 
     bundle = demo_bundle()
-    paths = write_reports(bundle, [OutputFormat.MD, OutputFormat.PDF], output_dir, DEMO_STEM)
+    formats = [OutputFormat.MD, OutputFormat.PDF]
+    paths = write_reports(bundle, formats, output_dir, DEMO_STEM, template=template)
     return paths, bundle

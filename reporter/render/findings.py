@@ -1,0 +1,126 @@
+"""The report's findings: the failed and unknown checks, grouped by cause, each said once.
+
+A finding is every check of one kind that ended the same way (all the hotfixes whose image
+predates their fix, say). Its statements are the checks' own summaries, each distinct
+sentence once, with the hotfixes it applies to: the report says "the image predates the
+fix" once for the three hotfixes it affects, and each hotfix's section refers to the finding
+by its label (``F1``). Nothing here judges: the statuses and sentences are the checks'.
+
+The order is the causal one, failures before unknowns: what is missing from the registry or
+the code, what the image lacks, what the service runs, then what the logs show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from reporter.model import Check, CheckKind, Scope, Status
+
+CAUSAL_ORDER = (
+    CheckKind.IMAGE_FOUND,
+    CheckKind.CODE_HAS_MARKER,
+    CheckKind.IMAGE_CONTAINS_FIX,
+    CheckKind.IMAGE_AFTER_FIX,
+    CheckKind.SERVICE_STABLE,
+    CheckKind.SERVICE_RUNS_IMAGE,
+    CheckKind.SERVICE_RESTARTED_AFTER_PUSH,
+    CheckKind.LOGS_RETIRED,
+    CheckKind.LOGS_EXPECTED,
+)
+"""The order findings are listed in (and a hotfix's findings): causes before symptoms."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One distinct sentence of a finding: a summary some of its checks share."""
+
+    text: str
+    checks: tuple[Check, ...]
+    hotfixes: tuple[int, ...]
+    """The numbers of the hotfixes whose checks say it (empty for a shared check)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Every failed (or unknown) check of one kind, said once."""
+
+    label: str
+    """``F1``, ``F2``...: how the rest of the report refers to it."""
+    kind: CheckKind
+    status: Status
+    checks: tuple[Check, ...]
+    hotfixes: tuple[int, ...]
+    """The numbers of the hotfixes it affects (every hotfix, for a shared check)."""
+    every_hotfix: bool
+    """It affects every hotfix of the report."""
+    statements: tuple[Statement, ...]
+
+    @property
+    def shared(self) -> bool:
+        """A shared check (``image.*``, ``service.*``), not a hotfix's own."""
+        return self.kind.scope is Scope.SHARED
+
+
+def group_findings(checks: Sequence[Check], numbers: dict[str, int]) -> tuple[Finding, ...]:
+    """The findings of ``checks`` (failures, then unknowns, in :data:`CAUSAL_ORDER`).
+
+    ``numbers`` maps each hotfix id to its number in the report.
+    """
+    everyone = tuple(sorted(numbers.values()))
+    findings: list[Finding] = []
+    for status in (Status.FAIL, Status.UNKNOWN):
+        for kind in CAUSAL_ORDER:
+            group = tuple(c for c in checks if c.kind is kind and c.status is status)
+            if not group:
+                continue
+            hotfixes = everyone if kind.scope is Scope.SHARED else _numbers(group, numbers)
+            findings.append(
+                Finding(
+                    label=f"F{len(findings) + 1}",
+                    kind=kind,
+                    status=status,
+                    checks=group,
+                    hotfixes=hotfixes,
+                    every_hotfix=bool(everyone) and hotfixes == everyone,
+                    statements=_statements(group, numbers),
+                )
+            )
+    return tuple(findings)
+
+
+def _numbers(checks: Iterable[Check], numbers: dict[str, int]) -> tuple[int, ...]:
+    return tuple(sorted({numbers[c.hotfix] for c in checks if c.hotfix in numbers}))
+
+
+def _statements(checks: Sequence[Check], numbers: dict[str, int]) -> tuple[Statement, ...]:
+    by_text: dict[str, list[Check]] = {}
+    for check in checks:
+        by_text.setdefault(check.summary, []).append(check)
+    return tuple(
+        Statement(text=text, checks=tuple(same), hotfixes=_numbers(same, numbers))
+        for text, same in by_text.items()
+    )
+
+
+@dataclass(frozen=True)
+class Passed:
+    """The checks of one kind that passed: ``3`` of ``3`` ``code_has_marker``."""
+
+    kind: CheckKind
+    count: int
+    of: int
+    """How many checks of that kind the report has."""
+
+
+def passed_kinds(checks: Sequence[Check]) -> tuple[Passed, ...]:
+    """Per kind (report order), how many of its checks passed; kinds with none left out."""
+    judged = [c for c in checks if c.kind.scope is not Scope.CHECKLIST]
+    kinds = list(dict.fromkeys(c.kind for c in judged))
+    result = []
+    for kind in kinds:
+        of_kind = [c for c in judged if c.kind is kind]
+        passed = sum(1 for c in of_kind if c.status is Status.PASS)
+        if passed:
+            result.append(Passed(kind=kind, count=passed, of=len(of_kind)))
+    return tuple(result)
