@@ -224,14 +224,15 @@ def _watch_commands(
                     for group in groups
                 ]
     else:
-        commands += log_file_sets(logs)
+        arrays = [line.split("=", 1)[0] for line in log_file_sets(logs)]
+        commands.append(f"# the log files: {', '.join(arrays)}, set once in Appendix B")
         for texts in (expected, retired):
             if texts:
                 patterns = [w for text in texts for w in ("-e", text)]
                 commands += [
                     f'{shlex.join([tool, "-F", *patterns, "--"])} "${{{array}[@]}}" </dev/null'
                     for tool, array in FILE_ARRAYS.items()
-                    if any(line.startswith(f"{array}=") for line in log_file_sets(logs))
+                    if array in arrays
                 ]
     commands.append(again(bundle))
     return tuple(commands)

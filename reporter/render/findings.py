@@ -48,6 +48,7 @@ class Finding:
     label: str
     """``F1``, ``F2``...: how the rest of the report refers to it."""
     kind: CheckKind
+    """The kind of its checks (the first, when several kinds say the same: see ``kinds``)."""
     status: Status
     checks: tuple[Check, ...]
     hotfixes: tuple[int, ...]
@@ -55,11 +56,24 @@ class Finding:
     every_hotfix: bool
     """It affects every hotfix of the report."""
     statements: tuple[Statement, ...]
+    kinds: tuple[CheckKind, ...] = ()
+    """Every kind of its checks: unknown checks of several kinds that say exactly the same
+    (one missing piece of evidence, say) are one finding."""
 
     @property
     def shared(self) -> bool:
         """A shared check (``image.*``, ``service.*``), not a hotfix's own."""
         return self.kind.scope is Scope.SHARED
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """Which checks it gathers: a check's id, or ``*.<kind>`` for a hotfix kind's checks
+        of several hotfixes."""
+        scopes: dict[str, None] = {}
+        for kind in self.kinds or (self.kind,):
+            of_kind = [c for c in self.checks if c.kind is kind]
+            scopes[of_kind[0].id if len(of_kind) == 1 else f"*.{kind.value}"] = None
+        return tuple(scopes)
 
 
 def group_findings(checks: Sequence[Check], numbers: dict[str, int]) -> tuple[Finding, ...]:
@@ -68,24 +82,44 @@ def group_findings(checks: Sequence[Check], numbers: dict[str, int]) -> tuple[Fi
     ``numbers`` maps each hotfix id to its number in the report.
     """
     everyone = tuple(sorted(numbers.values()))
-    findings: list[Finding] = []
+    groups: list[tuple[Status, list[CheckKind], list[Check]]] = []
     for status in (Status.FAIL, Status.UNKNOWN):
         for kind in CAUSAL_ORDER:
-            group = tuple(c for c in checks if c.kind is kind and c.status is status)
+            group = [c for c in checks if c.kind is kind and c.status is status]
             if not group:
                 continue
-            hotfixes = everyone if kind.scope is Scope.SHARED else _numbers(group, numbers)
-            findings.append(
-                Finding(
-                    label=f"F{len(findings) + 1}",
-                    kind=kind,
-                    status=status,
-                    checks=group,
-                    hotfixes=hotfixes,
-                    every_hotfix=bool(everyone) and hotfixes == everyone,
-                    statements=_statements(group, numbers),
-                )
+            said = {c.summary for c in group}
+            same = next(
+                (
+                    g
+                    for g in groups
+                    if status is Status.UNKNOWN
+                    and g[0] is status
+                    and {c.summary for c in g[2]} == said
+                ),
+                None,
             )
+            if same is not None:
+                same[1].append(kind)
+                same[2].extend(group)
+            else:
+                groups.append((status, [kind], group))
+    findings = []
+    for n, (status, kinds, group) in enumerate(groups, start=1):
+        shared = any(k.scope is Scope.SHARED for k in kinds)
+        hotfixes = everyone if shared else _numbers(group, numbers)
+        findings.append(
+            Finding(
+                label=f"F{n}",
+                kind=kinds[0],
+                status=status,
+                checks=tuple(group),
+                hotfixes=hotfixes,
+                every_hotfix=bool(everyone) and hotfixes == everyone,
+                statements=_statements(group, numbers),
+                kinds=tuple(kinds),
+            )
+        )
     return tuple(findings)
 
 
