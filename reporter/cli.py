@@ -238,8 +238,10 @@ def _step_summary(bundle: Bundle, paths: Sequence[Path], template_dir: Path | No
     verdict's)."""
     from reporter.render.summary import STEP_SUMMARY, append_step_summary
 
+    summary = f".{OutputFormat.SUMMARY.extension}"
+    reports = [p.name for p in paths if not p.name.endswith(summary)]
     try:
-        append_step_summary(bundle, [p.name for p in paths], template_dir)
+        append_step_summary(bundle, reports, template_dir)
     except OSError as exc:
         _warn(f"cannot append the summary to ${STEP_SUMMARY}: {exc.strerror or exc}")
 
