@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -102,7 +103,7 @@ def test_rendering_fetches_nothing(local_server: tuple[str, list[str]]) -> None:
 
 def test_the_pdf_is_tagged_for_assistive_tools(not_deployed: Bundle) -> None:
     reader = PdfReader(io.BytesIO(render(not_deployed, OutputFormat.PDF)))
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]
     assert bool(root["/MarkInfo"]["/Marked"])
     assert "/StructTreeRoot" in root
     assert root["/Lang"] == "en"
