@@ -66,6 +66,13 @@ class Finding:
         return self.kind.scope is Scope.SHARED
 
     @property
+    def observes_production(self) -> bool:
+        """It is about what the logs show (production observed), not about what runs there
+        (the registry, the code, the image, the service): a postmortem's detection, not a
+        root cause."""
+        return self.kind in (CheckKind.LOGS_EXPECTED, CheckKind.LOGS_RETIRED)
+
+    @property
     def scopes(self) -> tuple[str, ...]:
         """Which checks it gathers: a check's id, or ``*.<kind>`` for a hotfix kind's checks
         of several hotfixes."""

@@ -39,7 +39,6 @@ from reporter.model import (
     HotfixVerdict,
     LogMatch,
     MarkerKind,
-    Scope,
     Status,
     TextOutcome,
     UndatedExcerpt,
@@ -139,11 +138,6 @@ class HotfixView:
         """This hotfix's check of ``kind``, if it exists."""
         return next((c for c in self.checks if c.kind == kind), None)
 
-    def status_of(self, kind: CheckKind) -> Status | None:
-        """The status of this hotfix's check of ``kind``, if it exists."""
-        check = self.check(kind)
-        return None if check is None else check.status
-
     @property
     def blame(self) -> str | None:
         """The label of the finding that most explains why it is not running."""
@@ -158,11 +152,6 @@ class HotfixView:
             key = f"seen {n}" if text.seen else f"{text.outcome} {text.match is None}"
             groups.setdefault(key, []).append(text)
         return tuple(tuple(group) for group in groups.values())
-
-    @property
-    def code_in_checkout(self) -> bool:
-        """True when every code marker was found in the checkout (and there is one)."""
-        return bool(self.markers) and all(m.found for m in self.markers)
 
 
 @dataclass(frozen=True)
@@ -246,8 +235,6 @@ class ReportView:
     finding_of: dict[str, str]
     """The label of the finding each failed or unknown check belongs to, by check id."""
     passed: tuple[Passed, ...]
-    global_checks: tuple[Check, ...]
-    """The shared checks (image and service)."""
     pushed_minus_claim: timedelta | None
     """Image push time minus the claimed deployment time."""
     containers: tuple[ContainerRow, ...]
@@ -264,13 +251,6 @@ class ReportView:
     actions: tuple[Action, ...]
     checklist: tuple[ChecklistEntry, ...]
     rerun: Rerun
-
-    @property
-    def unseen_expected(self) -> tuple[str, ...]:
-        """The expected log texts that were searched for and never seen."""
-        return tuple(
-            t.text for t in self.log_texts if "expected" in t.kinds and t.match and not t.seen
-        )
 
     def finding(self, label: str) -> Finding | None:
         """The finding labelled ``label``."""
@@ -301,7 +281,6 @@ def build_view(bundle: Bundle, sha256: str) -> ReportView:
         findings=findings,
         finding_of=finding_of,
         passed=passed_kinds(bundle.checks),
-        global_checks=tuple(c for c in bundle.checks if c.kind.scope is Scope.SHARED),
         pushed_minus_claim=None if pushed is None else pushed - bundle.spec.claimed_deployed_at,
         containers=_containers(bundle),
         log_texts=_all_texts(bundle, numbers),

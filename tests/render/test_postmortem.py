@@ -42,7 +42,8 @@ def test_the_sections_of_a_postmortem(not_deployed: Bundle) -> None:
     assert "The old code is still logging" not in causes
     detection = text.split("## Detection", 1)[1].split("## Action Items", 1)[0]
     assert "**F2 ✘ The old code is still logging**" in detection
-    assert "pushed 11 h 5 min before it (2025-11-25 21:54:59 UTC)" in text
+    assert "had been pushed **11 h 5 min before** it (2025-11-25 21:54:59 UTC)" in text
+    assert "the old code was still logging `, platform='linkedin'` 1 h 49 min after" in text
     assert "For at least **1 h 50 min**" in text
     assert "| Build and push the image, labelled with its commit | mitigate | open |" in text
     # The author's notes land in their sections.
