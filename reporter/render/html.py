@@ -1,5 +1,15 @@
 """The HTML report: the Markdown report converted by python-markdown, in ``report.html.j2``.
 
+What Markdown cannot show — the cover with its verdict badge, the PDF's table of contents,
+the timeline's SVG, the log lines with their continuation marks, each check's commands under
+a ``<details>`` — is written by autoescaped HTML templates (``blocks/``) that the Markdown
+templates place with ``html_block(name)``: the Markdown gets a marker line naming the block
+with a nonce drawn for each rendering (no collected or author text can name it), and the
+converter puts the block's HTML there (:class:`Blocks`). Every ``h2`` gets an id (the table of
+contents links to it); inline code without blanks (ids, paths) may break only after ``.``,
+``-``, ``_``, ``/``, ``:``, ``=`` and ``,`` (``<wbr>``), a command (inline code with blanks)
+only at its blanks.
+
 Raw HTML is switched off in the converter, so whatever the Markdown holds (a log line with
 ``<script>``, the author's notes) comes out as escaped text, never as markup. On the tree
 python-markdown builds, before it is written out:
