@@ -57,9 +57,9 @@ def test_sections_in_order(not_deployed: Bundle) -> None:
         "Appendix B: Commands (run in the spec's folder)",
     ]
     assert headings(text, 3) == [
-        "1. Multi-Platform Parsing — ✘ NOT_DEPLOYED (F1, F3)",
-        "2. Force Task Restart — ✘ NOT_DEPLOYED (F2, F3, F4)",
-        "3. Parser Regex Fix — ✘ NOT_DEPLOYED (F1, F3)",
+        "1. Multi-Platform Parsing — ✘ NOT_DEPLOYED: the image predates the fix (F1; also F3)",
+        "2. Force Task Restart — ✘ NOT_DEPLOYED: the old code is still logging (F2; also F3, F4)",
+        "3. Parser Regex Fix — ✘ NOT_DEPLOYED: the image predates the fix (F1; also F3)",
     ]
 
 
@@ -92,7 +92,10 @@ def test_reference_facts(not_deployed: Bundle) -> None:
     assert "| Fix commit abc1234 “Log requested platforms” — hotfix 1 |" in text
     assert "fixed by commit `abc1234` (timeline 4)" in text
     # Each hotfix's state.
-    assert "### 2. Force Task Restart — ✘ NOT_DEPLOYED (F2, F3, F4)" in text
+    assert (
+        "### 2. Force Task Restart — ✘ NOT_DEPLOYED: "
+        "the old code is still logging (F2; also F3, F4)"
+    ) in text
 
 
 def test_each_failure_is_said_once(not_deployed: Bundle) -> None:
