@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench clean report-picture
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ typecheck: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.benchmarks
+
+# The demo's report as the README shows it: its Markdown and the first page of its PDF as a
+# PNG, both under docs/demo/ (needs pdftoppm: `apt-get install -y poppler-utils`).
+REPORT_DOCS := docs/demo
+report-picture: $(VENV)/.installed
+	rm -rf build/report-picture
+	$(BIN)/reporter demo --output-dir build/report-picture
+	mkdir -p $(REPORT_DOCS)
+	cp build/report-picture/hotfix-verification-report.md $(REPORT_DOCS)/
+	pdftoppm -png -r 80 -f 1 -l 1 -singlefile \
+	  build/report-picture/hotfix-verification-report.pdf $(REPORT_DOCS)/hotfix-verification-report-page-1
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

@@ -13,7 +13,7 @@ import typer
 
 from reporter.errors import Cancelled, InputError
 from reporter.model import Bundle
-from reporter.render import OutputFormat
+from reporter.render import OutputFormat, TemplateSet
 from reporter.text import visible
 
 EXIT_BAD_INPUT = 2
@@ -51,6 +51,29 @@ TemplateDirOpt = Annotated[
         "--template-dir", help="Templates here override the packaged ones of the same name."
     ),
 ]
+# --- report templates (the report's template set: --template) --------------------------
+TemplateOpt = Annotated[
+    str,
+    typer.Option(
+        "--template",
+        help="The template set of the md, html and pdf reports: 'report' (default) or "
+        "'postmortem' (the Google SRE postmortem sections).",
+    ),
+]
+
+
+def _template(name: str) -> TemplateSet:
+    """The template set named ``name``; bad input otherwise."""
+    try:
+        return TemplateSet(name)
+    except ValueError:
+        choices = ", ".join(t.value for t in TemplateSet)
+        raise InputError(
+            "--template", f"unknown template set {name!r} (one of: {choices})"
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------
 ProfileOpt = Annotated[
     str | None, typer.Option("--profile", help="AWS profile (overrides the spec and AWS_PROFILE).")
 ]
@@ -142,14 +165,17 @@ def verify(
     profile: ProfileOpt = None,
     region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,
+    template: TemplateOpt = "report",
 ) -> None:
     """Collect the evidence, judge it and write the reports. Exits by verdict."""
     from reporter.render import write_reports
 
     formats = _formats(format)
+    chosen = _template(template)
     bundle = _collect(spec, now, profile, region, endpoint_url)
-    paths = write_reports(bundle, formats, output_dir, spec.stem, template_dir)
+    paths = write_reports(bundle, formats, output_dir, spec.stem, template_dir, chosen)
     _echo_paths(paths)
+    _step_summary(bundle, paths, template_dir)
     _echo_verdict(bundle)
     raise typer.Exit(bundle.verdict.exit_code)
 
@@ -184,18 +210,51 @@ def render(
     format: FormatOpt = None,
     output_dir: OutputDirOpt = Path("reports"),
     template_dir: TemplateDirOpt = None,
+    template: TemplateOpt = "report",
 ) -> None:
     """Render reports from a bundle, offline: no AWS call, no credentials."""
     from reporter.render import write_reports
     from reporter.render.json import load_bundle
 
+    chosen = _template(template)
     bundle = load_bundle(bundle_path)
     _check_rejudged(bundle, bundle_path)
-    paths = write_reports(bundle, _formats(format), output_dir, bundle_path.stem, template_dir)
+    paths = write_reports(
+        bundle,
+        _formats(format),
+        output_dir,
+        bundle_path.stem,
+        template_dir,
+        chosen,
+    )
     _echo_paths(paths)
     _echo_verdict(bundle, exits=False)
 
 
+# --- the GitHub Actions step summary (--format summary, appended when the variable is set) --
+def _step_summary(bundle: Bundle, paths: Sequence[Path], template_dir: Path | None) -> None:
+    """Append the ticket-comment summary to ``$GITHUB_STEP_SUMMARY`` when it is set; a file
+    that cannot be written is said on stderr (the reports are written, the exit is the
+    verdict's)."""
+    from reporter.render.summary import STEP_SUMMARY, append_step_summary
+
+    summary = f".{OutputFormat.SUMMARY.extension}"
+    reports = [p.name for p in paths if not p.name.endswith(summary)]
+    try:
+        append_step_summary(bundle, reports, template_dir)
+    except OSError as exc:
+        _warn(f"cannot append the summary to ${STEP_SUMMARY}: {exc.strerror or exc}")
+
+
+def _warn(message: str) -> None:
+    """One warning line on stderr: secrets redacted, controls made visible."""
+    from reporter.redact import Redactor
+
+    line = " ".join(visible(Redactor()(message), keep_newlines=False).split())
+    sys.stderr.write(f"reporter: warning: {line}\n")
+
+
+# ---------------------------------------------------------------------------------------
 def _check_rejudged(bundle: Bundle, path: Path) -> None:
     """Refuse a bundle whose checks or verdict do not follow from its own evidence."""
     from reporter import __version__
@@ -212,11 +271,11 @@ def _check_rejudged(bundle: Bundle, path: Path) -> None:
 
 
 @app.command()
-def demo(output_dir: OutputDirOpt = Path("reports")) -> None:
+def demo(output_dir: OutputDirOpt = Path("reports"), template: TemplateOpt = "report") -> None:
     """Reproduce the reference incident on an in-process AWS emulator and write md and pdf."""
     from reporter.demo import run_demo
 
-    paths, bundle = run_demo(output_dir)
+    paths, bundle = run_demo(output_dir, _template(template))
     _echo_paths(paths)
     _echo_verdict(bundle, exits=False)
 

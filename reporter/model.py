@@ -390,6 +390,30 @@ class RevisionEvidence(Frozen):
     ``GitError``... (repeated on every entry of ``fixes``)."""
 
 
+# --------------------------------------------------------------------------- the run
+
+
+class RunInfo(Frozen):
+    """How the run reached AWS, and the command that repeats it.
+
+    The checks build the commands that re-run them from these (``Check.commands``), so a
+    bundle judged again gives the same commands byte for byte.
+    """
+
+    region: Id | None = None
+    """The AWS region the calls went to (command line, else ``[aws]``, else the environment)."""
+    profile: Id | None = None
+    """The AWS profile used, when one was named (command line, ``[aws]`` or ``AWS_PROFILE``)."""
+    endpoint_url: str | None = None
+    """Where the AWS calls went when not to AWS's own endpoints (``--endpoint-url``,
+    ``[aws] endpoint_url`` or ``AWS_ENDPOINT_URL``)."""
+    command: str = ""
+    """The ``reporter`` command that repeats this run: ``reporter verify SPEC --now ...``."""
+    emulator: bool = False
+    """The calls went to ``reporter demo``'s in-process emulator (its URL changes from run to
+    run, so it is not recorded): the commands are shown as they run against AWS."""
+
+
 # --------------------------------------------------------------------------- all
 
 
@@ -404,6 +428,8 @@ class Evidence(Frozen):
     code: CodeEvidence | None = None
     image_config: ImageConfigEvidence | None = None
     revision: RevisionEvidence | None = None
+    run: RunInfo | None = None
+    """How the run reached AWS and how to repeat it (None in bundles of older versions)."""
 
 
 # --------------------------------------------------------------------------- checks
@@ -598,6 +624,10 @@ class Check(Frozen):
     """What kind of check this is (``logs_expected``, ``image.found``...)."""
     facts: Facts = Field(default_factory=Facts)
     """What the check computed: the report shows these, it never recomputes them."""
+    commands: tuple[str, ...] = ()
+    """Shell commands a person pastes, in the spec's folder, to re-check it (aws CLI with the
+    run's region, profile and endpoint, grep, git); built with the check, from the spec, the
+    evidence and :class:`RunInfo`."""
 
 
 class HotfixResult(Frozen):

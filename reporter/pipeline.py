@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -23,7 +24,7 @@ from reporter.collect.interface import Collector, RunContext
 from reporter.collect.matching import Marker, markers_for
 from reporter.collect.registry import COLLECTORS
 from reporter.errors import Cancelled, InputError
-from reporter.model import Bundle, Evidence, Frozen
+from reporter.model import Bundle, Evidence, Frozen, RunInfo
 from reporter.redact import Redactor, redact_fields
 from reporter.spec import LoadedSpec, Spec, load_spec
 
@@ -172,8 +173,42 @@ def collect(
             git=git,
         )
         parts = _run_collectors(context, collectors)
-    evidence = Evidence.model_validate({"collected_at": now, **parts})
+    run = run_info(loaded, now, options)
+    evidence = Evidence.model_validate({"collected_at": now, **parts, "run": run})
     return redact_fields(evidence, redactor)
+
+
+def run_info(
+    loaded: LoadedSpec,
+    now: datetime,
+    options: AwsOptions,
+    environ: Mapping[str, str] | None = None,
+) -> RunInfo:
+    """How this run reached AWS (``options`` as resolved by :func:`aws_options`, the
+    profile and endpoint the environment gives botocore otherwise), and the ``reporter
+    verify`` command that repeats it: the spec as given, ``--now`` and those AWS options."""
+    env = os.environ if environ is None else environ
+    profile = options.profile or env.get("AWS_PROFILE") or None
+    endpoint = options.endpoint_url or env.get("AWS_ENDPOINT_URL") or None
+    words = ["reporter", "verify", str(loaded.path), "--now", _rfc3339(now)]
+    if options.region:
+        words += ["--region", options.region]
+    if profile:
+        words += ["--profile", profile]
+    if endpoint:
+        words += ["--endpoint-url", endpoint]
+    return RunInfo(
+        region=options.region,
+        profile=profile,
+        endpoint_url=endpoint,
+        command=shlex.join(words),
+    )
+
+
+def _rfc3339(moment: datetime) -> str:
+    """``2025-11-26T10:50:00Z`` (fractions of a second kept when there are any)."""
+    text = moment.astimezone(UTC).isoformat()
+    return text[: -len("+00:00")] + "Z" if text.endswith("+00:00") else text
 
 
 def build_bundle(loaded: LoadedSpec, evidence: Evidence) -> Bundle:

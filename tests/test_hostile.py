@@ -492,14 +492,17 @@ def test_a_1mb_line_is_cut_and_the_reports_stay_small(hostile: Run) -> None:
 def test_structure_is_unchanged_by_hostile_text(hostile: Run, clean: Run) -> None:
     headings = md_headings(hostile.text("hotfix.md"))
     assert headings == md_headings(clean.text("hotfix.md"))
-    assert "### Context: `hx-04`" in headings
+    assert "## Production Logs Analysis" in headings
     assert not any("Heading" in h or "Another" in h for h in headings)
     page, yardstick = parse_html(hostile.text("hotfix.html")), parse_html(clean.text("hotfix.html"))
     assert page.headings == yardstick.headings
     assert [h.split(": ", 1)[1] for h in page.headings] == [
         h.lstrip("#").strip().replace("`", "") for h in headings
     ]
-    assert page.tags == yardstick.tags
+    # Line-break opportunities (<wbr>) in inline code follow the text; the structure does not.
+    assert {t: n for t, n in page.tags.items() if t != "wbr"} == {
+        t: n for t, n in yardstick.tags.items() if t != "wbr"
+    }
     for tag in ("table", "ul", "pre", "h1", "h2", "h3", "h4"):
         assert page.tags[tag] == yardstick.tags[tag], tag
 

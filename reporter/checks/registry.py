@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reporter.checks import commands
 from reporter.checks.base import MANUAL, PASS, Context, Finding
 from reporter.checks.fix import code_has_marker, fix_time, image_after_fix
 from reporter.checks.image import image_found, image_source
@@ -41,6 +42,8 @@ class SharedCheck:
     applies: Callable[[Context], bool]
     judge: Callable[[Context], Finding]
     source: Callable[[Context], str]
+    commands: Callable[[Context], tuple[str, ...]] = lambda ctx: ()
+    """The shell commands that re-run it (:mod:`reporter.checks.commands`)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class HotfixCheck:
     applies: Callable[[Context, HotfixSection], bool]
     judge: Callable[[Context, HotfixSection], Finding]
     source: Callable[[Context, HotfixSection], str]
+    commands: Callable[[Context, HotfixSection, Finding], tuple[str, ...]] = (
+        lambda ctx, fix, finding: ()
+    )
+    """The shell commands that re-run it, from the run and what the check found."""
 
 
 def _service(ctx: Context) -> ServiceEvidence:
@@ -84,6 +91,7 @@ SHARED_CHECKS: tuple[SharedCheck, ...] = (
         applies=lambda ctx: True,
         judge=lambda ctx: image_found(ctx.evidence.image),
         source=lambda ctx: image_source(ctx.evidence.image),
+        commands=lambda ctx: commands.image_found(ctx.spec, ctx.evidence),
     ),
     SharedCheck(
         kind=CheckKind.SERVICE_STABLE,
@@ -91,6 +99,7 @@ SHARED_CHECKS: tuple[SharedCheck, ...] = (
         applies=_has_service,
         judge=lambda ctx: service_stable(_service(ctx)),
         source=lambda ctx: f"ECS DescribeServices {_where(ctx)}",
+        commands=lambda ctx: commands.service_stable(ctx.spec, ctx.evidence),
     ),
     SharedCheck(
         kind=CheckKind.SERVICE_RUNS_IMAGE,
@@ -100,6 +109,7 @@ SHARED_CHECKS: tuple[SharedCheck, ...] = (
         source=lambda ctx: (
             f"ECS ListTasks + DescribeTasks {_where(ctx)}; {image_source(ctx.evidence.image)}"
         ),
+        commands=lambda ctx: commands.service_tasks(ctx.spec, ctx.evidence),
     ),
     SharedCheck(
         kind=CheckKind.SERVICE_RESTARTED_AFTER_PUSH,
@@ -107,6 +117,7 @@ SHARED_CHECKS: tuple[SharedCheck, ...] = (
         applies=_has_service,
         judge=lambda ctx: service_restarted_after_push(_service(ctx), ctx.evidence.image),
         source=lambda ctx: f"ECS DescribeTasks {_where(ctx)}; {image_source(ctx.evidence.image)}",
+        commands=lambda ctx: commands.service_tasks(ctx.spec, ctx.evidence),
     ),
 )
 """The shared checks, in report order."""
@@ -121,6 +132,7 @@ HOTFIX_CHECKS: tuple[HotfixCheck, ...] = (
         source=lambda ctx, fix: (
             f"files under {ctx.evidence.code.root if ctx.evidence.code else 'code.root'}"
         ),
+        commands=lambda ctx, fix, finding: commands.code_has_marker(ctx.spec, fix),
     ),
     HotfixCheck(
         kind=CheckKind.IMAGE_AFTER_FIX,
@@ -129,6 +141,9 @@ HOTFIX_CHECKS: tuple[HotfixCheck, ...] = (
         judge=lambda ctx, fix: image_after_fix(ctx.fix_times[fix.id], ctx.evidence.image),
         source=lambda ctx, fix: (
             f"{image_source(ctx.evidence.image)}; fix time from {ctx.fix_times[fix.id].source}"
+        ),
+        commands=lambda ctx, fix, finding: commands.image_after_fix(
+            ctx.spec, ctx.evidence, ctx.fix_times[fix.id].fact.method
         ),
     ),
     HotfixCheck(
@@ -139,6 +154,14 @@ HOTFIX_CHECKS: tuple[HotfixCheck, ...] = (
         source=lambda ctx, fix: revision_source(
             ctx.evidence.revision, ctx.evidence.code.root if ctx.evidence.code else "code.root"
         ),
+        commands=lambda ctx, fix, finding: commands.image_contains_fix(
+            ctx.spec,
+            ctx.evidence,
+            finding.facts.ancestry.fix_commit if finding.facts.ancestry else None,
+            (finding.facts.ancestry.commit or finding.facts.ancestry.revision)
+            if finding.facts.ancestry
+            else None,
+        ),
     ),
     HotfixCheck(
         kind=CheckKind.LOGS_EXPECTED,
@@ -146,6 +169,7 @@ HOTFIX_CHECKS: tuple[HotfixCheck, ...] = (
         applies=lambda ctx, fix: bool(fix.expect_logs),
         judge=lambda ctx, fix: logs_expected(fix, ctx.evidence.logs),
         source=lambda ctx, fix: logs_source(ctx.evidence.logs),
+        commands=lambda ctx, fix, finding: commands.logs_expected(ctx.spec, ctx.evidence, fix),
     ),
     HotfixCheck(
         kind=CheckKind.LOGS_RETIRED,
@@ -153,6 +177,7 @@ HOTFIX_CHECKS: tuple[HotfixCheck, ...] = (
         applies=lambda ctx, fix: bool(fix.retired_logs),
         judge=lambda ctx, fix: logs_retired(fix, ctx.evidence.logs),
         source=lambda ctx, fix: logs_source(ctx.evidence.logs),
+        commands=lambda ctx, fix, finding: commands.logs_retired(ctx.spec, ctx.evidence, fix),
     ),
 )
 """The checks made for each hotfix, in report order."""
@@ -172,7 +197,13 @@ def run_checks(spec: Spec, evidence: Evidence) -> list[Check]:
     ctx = context(spec, evidence)
     checks: list[Check] = []
 
-    def add(kind: CheckKind, finding: Finding, source: str, owner: str | int | None) -> None:
+    def add(
+        kind: CheckKind,
+        finding: Finding,
+        source: str,
+        owner: str | int | None,
+        rerun: tuple[str, ...] = (),
+    ) -> None:
         checks.append(
             Check(
                 id=kind.check_id(owner),
@@ -182,16 +213,19 @@ def run_checks(spec: Spec, evidence: Evidence) -> list[Check]:
                 hotfix=owner if kind.scope is Scope.HOTFIX and isinstance(owner, str) else None,
                 kind=kind,
                 facts=finding.facts,
+                commands=rerun,
             )
         )
 
     for shared in SHARED_CHECKS:
         if shared.applies(ctx):
-            add(shared.kind, shared.judge(ctx), shared.source(ctx), None)
+            add(shared.kind, shared.judge(ctx), shared.source(ctx), None, shared.commands(ctx))
     for fix in spec.hotfixes:
         for per_fix in HOTFIX_CHECKS:
             if per_fix.applies(ctx, fix):
-                add(per_fix.kind, per_fix.judge(ctx, fix), per_fix.source(ctx, fix), fix.id)
+                found = per_fix.judge(ctx, fix)
+                rerun = per_fix.commands(ctx, fix, found)
+                add(per_fix.kind, found, per_fix.source(ctx, fix), fix.id, rerun)
     for n, item in enumerate(spec.checklist, start=1):
         finding = (
             Finding(PASS, f"Ticked: {item.item}")

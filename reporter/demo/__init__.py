@@ -17,6 +17,7 @@ from pathlib import Path
 from reporter.collect.aws import AwsOptions
 from reporter.demo.history import DemoHistory
 from reporter.model import Bundle
+from reporter.render.markdown import TemplateSet
 
 DEMO_NOW = datetime(2025, 11, 26, 10, 50, tzinfo=UTC)
 """The demo report's "now": the reference report's time."""
@@ -52,18 +53,34 @@ def demo_environment() -> Iterator[DemoEnvironment]:
         yield DemoEnvironment(workspace.spec_path, options, workspace.history)
 
 
+DEMO_COMMAND = "reporter demo"
+"""The command that repeats the demo's run (its emulator's URL changes from run to run)."""
+
+
 def demo_bundle() -> Bundle:
-    """Start the emulator, seed the incident, collect and judge: the demo's bundle."""
-    from reporter.pipeline import RunOptions, run
+    """Start the emulator, seed the incident, collect and judge: the demo's bundle.
+
+    The run is recorded as the demo's (:data:`DEMO_COMMAND`, the emulator unnamed), so the
+    bundle and its reports are the same on every run.
+    """
+    from reporter.model import RunInfo
+    from reporter.pipeline import build_bundle, collect
+    from reporter.spec import load_spec
 
     with demo_environment() as demo:
-        return run(demo.spec_path, DEMO_NOW, RunOptions(aws=demo.options))
+        loaded = load_spec(demo.spec_path)
+        evidence = collect(loaded, DEMO_NOW, demo.options)
+        run = RunInfo(region=demo.options.region, command=DEMO_COMMAND, emulator=True)
+        return build_bundle(loaded, evidence.model_copy(update={"run": run}))
 
 
-def run_demo(output_dir: Path) -> tuple[list[Path], Bundle]:
-    """Write the demo's Markdown and PDF reports into ``output_dir``."""
+def run_demo(
+    output_dir: Path, template: TemplateSet = TemplateSet.REPORT
+) -> tuple[list[Path], Bundle]:
+    """Write the demo's Markdown and PDF reports into ``output_dir``, with ``template``."""
     from reporter.render import OutputFormat, write_reports
 
     bundle = demo_bundle()
-    paths = write_reports(bundle, [OutputFormat.MD, OutputFormat.PDF], output_dir, DEMO_STEM)
+    formats = [OutputFormat.MD, OutputFormat.PDF]
+    paths = write_reports(bundle, formats, output_dir, DEMO_STEM, template=template)
     return paths, bundle

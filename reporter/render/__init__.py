@@ -32,13 +32,15 @@ from reporter.model import Bundle
 from reporter.render.html import HtmlRenderer
 from reporter.render.interface import Renderer, RendererFactory
 from reporter.render.json import JsonRenderer, dump_bundle
-from reporter.render.markdown import MarkdownRenderer
+from reporter.render.markdown import MarkdownRenderer, TemplateSet
 from reporter.render.pdf import PdfRenderer
+from reporter.render.summary import SummaryRenderer
 
 __all__ = [
     "RENDERERS",
     "OutputFormat",
     "Renderer",
+    "TemplateSet",
     "check_target",
     "render",
     "write_bundle",
@@ -47,25 +49,53 @@ __all__ = [
 
 
 class OutputFormat(StrEnum):
-    """A report format; its value is the file extension."""
+    """A report format; its value is its name on the command line (``--format``)."""
 
     MD = "md"
     PDF = "pdf"
     HTML = "html"
     JSON = "json"
+    SUMMARY = "summary"
 
+    @property
+    def extension(self) -> str:
+        """The report file's extension: the format's value, ``summary.md`` for ``summary``."""
+        return EXTENSIONS.get(self, self.value)
+
+
+EXTENSIONS: Mapping[OutputFormat, str] = {OutputFormat.SUMMARY: "summary.md"}
+"""File extensions that are not the format's name."""
+TEMPLATED = frozenset({OutputFormat.MD, OutputFormat.HTML, OutputFormat.PDF})
+"""The formats a template set (``--template``) applies to."""
+
+
+_TEMPLATED: Mapping[OutputFormat, type[MarkdownRenderer | HtmlRenderer | PdfRenderer]] = {
+    OutputFormat.MD: MarkdownRenderer,
+    OutputFormat.HTML: HtmlRenderer,
+    OutputFormat.PDF: PdfRenderer,
+}
 
 RENDERERS: Mapping[OutputFormat, RendererFactory] = {
     OutputFormat.MD: MarkdownRenderer,
     OutputFormat.HTML: HtmlRenderer,
     OutputFormat.PDF: PdfRenderer,
     OutputFormat.JSON: JsonRenderer,
+    OutputFormat.SUMMARY: SummaryRenderer,
 }
 """The renderer class of each format."""
 
 
-def render(bundle: Bundle, fmt: OutputFormat, template_dir: Path | None = None) -> bytes:
+def render(
+    bundle: Bundle,
+    fmt: OutputFormat,
+    template_dir: Path | None = None,
+    template: TemplateSet = TemplateSet.REPORT,
+    report_files: Sequence[str] = (),
+) -> bytes:
     """The report for ``bundle`` in ``fmt``; ``template_dir`` overrides packaged templates.
+
+    ``template`` is the template set of the ``md``, ``html`` and ``pdf`` reports;
+    ``report_files`` are the names of the files written with a ``summary`` (it names them).
 
     A template that fails (a user's override with a syntax error or an unknown value) is
     bad input: :class:`InputError` naming the template, never a traceback. The packaged
@@ -73,6 +103,10 @@ def render(bundle: Bundle, fmt: OutputFormat, template_dir: Path | None = None) 
     an :class:`InputError` about the bundle.
     """
     try:
+        if fmt in TEMPLATED:
+            return _TEMPLATED[fmt](template_dir, template).render(bundle)
+        if fmt is OutputFormat.SUMMARY:
+            return SummaryRenderer(template_dir, report_files).render(bundle)
         return RENDERERS[fmt](template_dir).render(bundle)
     except TemplateError as exc:
         name = getattr(exc, "name", None) or getattr(exc, "filename", None)
@@ -96,8 +130,11 @@ def write_reports(
     output_dir: Path,
     stem: str,
     template_dir: Path | None = None,
+    template: TemplateSet = TemplateSet.REPORT,
 ) -> list[Path]:
-    """Write one file per format, ``output_dir/{stem}.{format}``; return their paths.
+    """Write one file per format, ``output_dir/{stem}.{extension}``; return their paths.
+
+    A ``summary`` names the other files written with it.
 
     Every report is rendered, and every target checked (:func:`check_target`), before any
     is written. Each file is written to a temporary file in ``output_dir`` and renamed into
@@ -107,14 +144,21 @@ def write_reports(
     if not stem or stem in (".", "..") or "/" in stem or "\\" in stem or "\0" in stem:
         raise InputError(str(output_dir), f"invalid report file name {stem!r}")
     unique = list(dict.fromkeys(formats))
-    rendered = [(fmt, render(bundle, fmt, template_dir)) for fmt in unique]
+    names = report_names(unique, stem)
+    siblings = [names[f] for f in unique if f is not OutputFormat.SUMMARY]
+    rendered = [(fmt, render(bundle, fmt, template_dir, template, siblings)) for fmt in unique]
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(str(output_dir), f"cannot write: {exc.strerror or exc}") from None
     for fmt, _ in rendered:
-        check_target(output_dir / f"{stem}.{fmt.value}")
-    return [_write_atomic(output_dir, f"{stem}.{fmt.value}", data) for fmt, data in rendered]
+        check_target(output_dir / names[fmt])
+    return [_write_atomic(output_dir, names[fmt], data) for fmt, data in rendered]
+
+
+def report_names(formats: Sequence[OutputFormat], stem: str) -> dict[OutputFormat, str]:
+    """The file name of each format's report: ``{stem}.{extension}``."""
+    return {fmt: f"{stem}.{fmt.extension}" for fmt in formats}
 
 
 def write_bundle(bundle: Bundle, path: Path) -> Path:

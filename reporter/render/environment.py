@@ -2,15 +2,25 @@
 
 Templates (all overridable: a file of the same name in ``--template-dir`` wins):
 
-``report.md.j2``
-    The Markdown report. The HTML and PDF reports are this same Markdown, converted.
-``macros.md.j2``
-    Markdown helpers imported by ``report.md.j2``: status symbols and words, check lines.
+``report.md.j2``, ``postmortem.md.j2``
+    The roots of the two template sets: each includes one partial per section from
+    ``sections/``. The HTML and PDF reports are this same Markdown, converted.
+``sections/*.md.j2``
+    One section each (``sections/summary.md.j2``, ``sections/timeline.md.j2``...).
+``macros.md.j2``, ``labels.j2``
+    Markdown helpers (status symbols and words) and plain wording shared with the HTML
+    blocks (finding titles, timeline events).
+``blocks/*.html.j2``, ``blocks/*.svg.j2``
+    What only HTML can show, placed in the converted Markdown (autoescaped): the cover with
+    its verdict badge, the table of contents, the timeline's SVG, the log lines, the
+    checks with their commands.
 ``report.html.j2``
     The HTML page around the converted Markdown (autoescaped); also the PDF's source.
 ``report.css``
     The stylesheet, inlined into ``report.html.j2``: screen and print (A4 pages,
     running header, "page N of M" footer).
+``summary.md.j2``
+    The ticket-comment summary (``--format summary``).
 
 Packaged templates live in ``reporter/templates`` inside an installed wheel and in the
 top-level ``templates/`` folder of a source checkout (editable install).
@@ -62,7 +72,9 @@ def _build(template_dir: Path | None) -> Environment:
         search.insert(0, template_dir)
     env = Environment(
         loader=FileSystemLoader(search),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "html.j2", "svg.j2"), default=False
+        ),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

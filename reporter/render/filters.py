@@ -21,6 +21,8 @@ import re
 import shlex
 from datetime import UTC, datetime, timedelta
 
+from markupsafe import Markup, escape
+
 from reporter.render.author import author_block, author_inline
 from reporter.text import visible
 
@@ -149,6 +151,41 @@ def plain(value: object) -> str:
     return MISSING if value is None else _one_line(value)
 
 
+BREAK_AFTER = frozenset(".-_/:=,")
+"""Where an id, a path or a command may break across lines (after these characters)."""
+LONGEST_PIECE = 40
+"""Characters without a blank or a break character after which a break is allowed anyway,
+so a long unbroken string wraps instead of leaving the page."""
+
+
+def break_pieces(text: str) -> list[str]:
+    """``text`` cut after each of :data:`BREAK_AFTER` and after every run of
+    :data:`LONGEST_PIECE` characters with neither a blank nor one of them (linear)."""
+    pieces: list[str] = []
+    start = run = 0
+    for at, char in enumerate(text):
+        run = 0 if char.isspace() else run + 1
+        if char in BREAK_AFTER or run >= LONGEST_PIECE:
+            pieces.append(text[start : at + 1])
+            start, run = at + 1, 0
+    if start < len(text) or not pieces:
+        pieces.append(text[start:])
+    return pieces
+
+
+def wbr(value: object) -> Markup:
+    """HTML for an id, a path or a command that may break only after ``.``, ``-``, ``_``,
+    ``/``, ``:``, ``=`` or ``,`` (a ``<wbr>`` there, see :func:`break_pieces`; the stylesheet
+    keeps words whole elsewhere). Control characters are shown as escapes; the text is
+    HTML-escaped."""
+    return Markup("<wbr>").join(escape(piece) for piece in break_pieces(plain(value)))
+
+
+def shown_text(value: object) -> str:
+    """Text as collected, its line breaks kept, control characters as visible escapes."""
+    return MISSING if value is None else visible(str(value), keep_newlines=True)
+
+
 def utc(value: datetime | None) -> str:
     """``2025-11-25 21:54:59 UTC``."""
     if value is None:
@@ -186,6 +223,21 @@ def month_day(value: datetime | None) -> str:
     return f"{_MONTHS[day.month - 1]} {day.day}"
 
 
+def month_day_short(value: datetime | None) -> str:
+    """``Nov 26`` (in UTC)."""
+    if value is None:
+        return MISSING
+    day = value.astimezone(UTC)
+    return f"{_MONTHS[day.month - 1][:3]} {day.day}"
+
+
+def hhmm_plain(value: datetime | None) -> str:
+    """``21:54`` (in UTC)."""
+    if value is None:
+        return MISSING
+    return value.astimezone(UTC).strftime("%H:%M")
+
+
 def hhmm(value: datetime | None) -> str:
     """``21:54 UTC``."""
     if value is None:
@@ -210,6 +262,58 @@ def duration(value: timedelta | None) -> str:
     else:
         parts = [f"{secs} s"]
     return " ".join(p for p in parts if p)
+
+
+def offset(value: timedelta | None) -> str:
+    """A signed length of time: ``+1 h 49 min`` (after), ``0``, and before it the same with a
+    minus sign (U+2212, which reads as one in every font)."""
+    if value is None:
+        return MISSING
+    if abs(value.total_seconds()) < 1:
+        return "0"
+    return ("+" if value.total_seconds() > 0 else "\u2212") + duration(value)
+
+
+def utc_short(value: datetime | None) -> str:
+    """``2025-11-25 21:54:59`` (UTC, the zone said once in a column's heading)."""
+    if value is None:
+        return MISSING
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+_MERMAID_UNSAFE = re.compile(r"[^\w .,=+/'()\[\]@-]+")
+"""What a Mermaid gantt task name may not hold (``:``, ``#``, ``;``, quotes, backticks...)."""
+
+
+def mermaid(value: object) -> str:
+    """Text for a Mermaid task name: one line, characters Mermaid reads as syntax (``:``,
+    ``#``, ``;``, ``%``, quotes, backticks, braces) replaced by a blank, at most 60
+    characters. The drawing repeats the table above it; the table has the exact text."""
+    text = _MERMAID_UNSAFE.sub(" ", visible(str(value), keep_newlines=False))
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def mermaid_time(value: datetime | None) -> str:
+    """``2025-11-25 21:54:59``: a Mermaid ``dateFormat YYYY-MM-DD HH:mm:ss`` time (UTC)."""
+    return utc_short(value)
+
+
+def capitalize_first(value: object) -> str:
+    """``value`` with its first letter in upper case (the rest as it is)."""
+    text = str(value)
+    return text[:1].upper() + text[1:]
+
+
+def rstrip(value: object) -> str:
+    """``value`` without the blanks and line breaks at its end."""
+    return str(value).rstrip()
+
+
+def lower_first(value: object) -> str:
+    """``value`` with its first letter in lower case (a title used inside a sentence)."""
+    text = str(value)
+    return text[:1].lower() + text[1:]
 
 
 def thousands(value: int | None) -> str:
@@ -254,13 +358,24 @@ FILTERS = {
     "sh": shell_quote,
     "sh_glob": shell_glob,
     "plain": plain,
+    "wbr": wbr,
+    "shown": shown_text,
     "utc": utc,
     "iso": iso,
     "iso_z": iso_z,
     "long_date": long_date,
     "month_day": month_day,
     "hhmm": hhmm,
+    "hhmm_plain": hhmm_plain,
+    "month_day_short": month_day_short,
     "duration": duration,
+    "offset": offset,
+    "utc_short": utc_short,
+    "mermaid": mermaid,
+    "mermaid_time": mermaid_time,
+    "lower_first": lower_first,
+    "rstrip": rstrip,
+    "capitalize_first": capitalize_first,
     "size": size,
     "thousands": thousands,
     "short_id": short_id,

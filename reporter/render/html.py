@@ -1,5 +1,15 @@
 """The HTML report: the Markdown report converted by python-markdown, in ``report.html.j2``.
 
+What Markdown cannot show — the cover with its verdict badge, the PDF's table of contents,
+the timeline's SVG, the log lines with their continuation marks, each check's commands under
+a ``<details>`` — is written by autoescaped HTML templates (``blocks/``) that the Markdown
+templates place with ``html_block(name)``: the Markdown gets a marker line naming the block
+with a nonce drawn for each rendering (no collected or author text can name it), and the
+converter puts the block's HTML there (:class:`Blocks`). Every ``h2`` gets an id (the table of
+contents links to it); inline code without blanks (ids, paths) may break only after ``.``,
+``-``, ``_``, ``/``, ``:``, ``=`` and ``,`` (``<wbr>``), a command (inline code with blanks)
+only at its blanks.
+
 Raw HTML is switched off in the converter, so whatever the Markdown holds (a log line with
 ``<script>``, the author's notes) comes out as escaped text, never as markup. On the tree
 python-markdown builds, before it is written out:
@@ -37,21 +47,30 @@ import bisect
 import html
 import itertools
 import re
+import secrets
 import urllib.parse
 import xml.etree.ElementTree as etree
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import markdown
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markdown import inlinepatterns, util
 from markdown.extensions.fenced_code import FencedBlockPreprocessor, FencedCodeExtension
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 from reporter.model import Bundle
 from reporter.render.author import code_spans
 from reporter.render.environment import environment
-from reporter.render.markdown import render_markdown
+from reporter.render.filters import break_pieces
+from reporter.render.json import bundle_sha256
+from reporter.render.markdown import Target, TemplateSet, render_markdown
+from reporter.render.view import ReportView, build_view
 
 TEMPLATE = "report.html.j2"
 SAFE_URL = re.compile(r"(?:https?:|mailto:|#)", re.IGNORECASE)
@@ -385,13 +404,104 @@ class _TaskListBoxes(Treeprocessor):
                 item.text = box + text[4:]
 
 
-def _converter(budget: _ScanBudget) -> markdown.Markdown:
+class _HtmlBlocks(Preprocessor):
+    """Puts the report's HTML blocks where their marker lines are (see :class:`Blocks`).
+
+    Runs after python-markdown's whitespace normalisation (which strips its own placeholder
+    characters from the input) and before fenced code blocks: a line that is exactly a
+    block's marker becomes python-markdown's placeholder for that block's HTML.
+    """
+
+    def __init__(self, md: markdown.Markdown, blocks: Blocks) -> None:
+        super().__init__(md)
+        self.blocks = blocks
+
+    def run(self, lines: list[str]) -> list[str]:
+        placed = self.blocks.placed
+        if not placed:
+            return lines
+        return [self.md.htmlStash.store(placed[line]) if line in placed else line for line in lines]
+
+
+class _HeadingIds(Treeprocessor):
+    """Gives every ``h2`` an id (from its text) and records them: the PDF's table of contents."""
+
+    def __init__(self, md: markdown.Markdown, found: list[tuple[str, str]]) -> None:
+        super().__init__(md)
+        self.found = found
+
+    def run(self, root: etree.Element) -> None:
+        used: set[str] = set()
+        for heading in root.iter("h2"):
+            text = " ".join("".join(heading.itertext()).split())
+            slug = "-".join(_SLUG.findall(text.lower()))[:60] or "section"
+            anchor, n = f"s-{slug}", 1
+            while anchor in used:
+                n += 1
+                anchor = f"s-{slug}-{n}"
+            used.add(anchor)
+            heading.set("id", anchor)
+            self.found.append((anchor, text))
+
+
+_SLUG = re.compile(r"[a-z0-9]+")
+
+
+class _BreakIds(Treeprocessor):
+    """Inline code without blanks (ids, paths) may break after ``.``, ``-``, ``_``, ``/``,
+    ``:``, ``=`` and ``,`` (and inside a long unbroken run): a ``<wbr>`` there
+    (:func:`~reporter.render.filters.break_pieces`), and the stylesheet keeps words whole
+    elsewhere. Inline code with blanks (a command) is marked ``cmd``: it wraps at its
+    blanks, and breaks a word only when one is wider than the line."""
+
+    def run(self, root: etree.Element) -> None:
+        inside_pre = {id(c) for pre in root.iter("pre") for c in pre.iter("code")}
+        for code in list(root.iter("code")):
+            if id(code) in inside_pre or len(code) or not code.text:
+                continue
+            if any(char.isspace() for char in code.text):
+                code.set("class", "cmd")
+                continue
+            pieces = break_pieces(code.text)
+            if len(pieces) == 1:
+                continue
+            code.text = pieces[0]
+            for piece in pieces[1:]:
+                wbr = etree.SubElement(code, "wbr")
+                wbr.tail = piece
+
+
+class Blocks:
+    """The HTML blocks of one rendering, each placed in the Markdown by a marker line.
+
+    A marker is ``reporter-block-<nonce>-<n>``: the nonce is random for every rendering,
+    so no collected or author text can name a block; the markers never reach the output.
+    """
+
+    def __init__(self) -> None:
+        self.nonce = secrets.token_hex(12)
+        self.placed: dict[str, str] = {}
+
+    def add(self, html: str) -> str:
+        """Keep ``html`` (a block-level element) and return the line that places it."""
+        marker = f"reporter-block-{self.nonce}-{len(self.placed)}"
+        self.placed[marker] = html
+        return marker
+
+
+def _converter(
+    budget: _ScanBudget,
+    blocks: Blocks | None = None,
+    headings: list[tuple[str, str]] | None = None,
+) -> markdown.Markdown:
     md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
     # No raw HTML: block-level and inline HTML are treated as text (and escaped).
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
     # The report escapes '~' (strikethrough on GitHub) as '\~'; make that an escape here too.
     md.ESCAPED_CHARS.append("~")
+    if blocks is not None:
+        md.preprocessors.register(_HtmlBlocks(md, blocks), "reporter_blocks", 28)
     fenced = _LinearFencedBlocks(md, FencedCodeExtension().getConfigs())
     md.preprocessors.register(fenced, "fenced_code_block", 25)
     for cls, pattern, name, priority in _LINK_PATTERNS:
@@ -405,6 +515,9 @@ def _converter(budget: _ScanBudget) -> markdown.Markdown:
     # After python-markdown's own 'unescape' (0): attributes hold their final text.
     md.treeprocessors.register(_SafeLinksNoImages(md), "safe_links_no_images", -10)
     md.treeprocessors.register(_BoundedTree(md), "bounded_tree", -20)
+    if headings is not None:
+        md.treeprocessors.register(_HeadingIds(md, headings), "heading_ids", -30)
+        md.treeprocessors.register(_BreakIds(md), "break_ids", -40)
     return md
 
 
@@ -421,27 +534,90 @@ def convert_counting(text: str) -> tuple[str, int]:
     return _converter(budget).convert(text), budget.spent
 
 
-def render_html(bundle: Bundle, template_dir: Path | None = None) -> str:
-    """The whole HTML page for ``bundle``: the Markdown report converted, the CSS inlined."""
-    body = markdown_to_html(render_markdown(bundle, template_dir))
-    template = environment(template_dir).get_template(TEMPLATE)
+@dataclass(frozen=True)
+class Converted:
+    """A report's Markdown as HTML, and its sections (``h2`` ids and texts)."""
+
+    html: str
+    headings: tuple[tuple[str, str], ...]
+
+
+def convert_report(text: str, blocks: Blocks) -> Converted:
+    """The report's Markdown as HTML, with its blocks in place and ids on its sections."""
+    budget = _ScanBudget()
+    budget.left = SCAN_BUDGET_PER_CHAR * len(text) + MAX_LINK_TARGET
+    headings: list[tuple[str, str]] = []
+    html_text = _converter(budget, blocks, headings).convert(text)
+    return Converted(html=html_text, headings=tuple(headings))
+
+
+def block_function(blocks: Blocks, template_dir: Path | None) -> Callable[..., str]:
+    """``html_block(name)`` for the Markdown templates: renders the HTML template ``name``
+    (autoescaped) with the calling template's context and returns the line that places it."""
+    env = environment(template_dir)
+
+    @pass_context
+    def html_block(context: Context, name: str) -> str:
+        return blocks.add(env.get_template(name).render(context.get_all()))
+
+    return html_block
+
+
+def render_page(
+    bundle: Bundle,
+    template_dir: Path | None = None,
+    *,
+    template: TemplateSet = TemplateSet.REPORT,
+    target: Target = "screen",
+    toc: Sequence[tuple[str, str]] = (),
+    view: ReportView | None = None,
+) -> Converted:
+    """The whole HTML page for ``bundle``: the Markdown converted, the blocks placed, the CSS
+    inlined; ``headings`` are its sections (for a table of contents)."""
+    view = view if view is not None else build_view(bundle, bundle_sha256(bundle))
+    blocks = Blocks()
+    source = render_markdown(
+        bundle,
+        template_dir,
+        template=template,
+        target=target,
+        toc=toc,
+        html_block=block_function(blocks, template_dir),
+        view=view,
+    )
+    body = convert_report(source, blocks)
+    page = environment(template_dir).get_template(TEMPLATE)
     # Markup() is safe here only because `body` is python-markdown's output with raw HTML
-    # disabled (see _converter): every text in it has been escaped by the converter.
-    return template.render(
+    # disabled (see _converter), and the blocks are autoescaped HTML templates.
+    html_page = page.render(
         title=bundle.spec.title,
         incident=bundle.spec.incident,
         verdict=bundle.verdict.value,
         generated_at=bundle.generated_at,
-        body=Markup(body),  # noqa: S704 - python-markdown output, raw HTML disabled
+        target=target,
+        body=Markup(body.html),  # noqa: S704 - python-markdown output, raw HTML disabled
     )
+    return Converted(html=html_page, headings=body.headings)
+
+
+def render_html(
+    bundle: Bundle,
+    template_dir: Path | None = None,
+    template: TemplateSet = TemplateSet.REPORT,
+) -> str:
+    """The HTML report for ``bundle`` (for a screen: each check's commands under it)."""
+    return render_page(bundle, template_dir, template=template).html
 
 
 class HtmlRenderer:
     """The ``html`` format."""
 
-    def __init__(self, template_dir: Path | None = None) -> None:
+    def __init__(
+        self, template_dir: Path | None = None, template: TemplateSet = TemplateSet.REPORT
+    ) -> None:
         self.template_dir = template_dir
+        self.template = template
 
     def render(self, bundle: Bundle) -> bytes:
         """The HTML report, UTF-8."""
-        return render_html(bundle, self.template_dir).encode("utf-8")
+        return render_html(bundle, self.template_dir, self.template).encode("utf-8")

@@ -1,22 +1,35 @@
 """The facts a report template shows, derived from a bundle (no wording, no markup).
 
-:func:`build_view` reads a :class:`~reporter.model.Bundle` and prepares what the
-templates need beyond the bundle itself: checks grouped per hotfix, each hotfix's log
-texts with what was seen of them, its fix time and where that came from, one row per
-running container, the actions the failed and unknown checks call for and the
-verification checklist. Everything here is a plain fact (strings, numbers, datetimes,
-booleans, model objects); how it reads is the templates' business.
+:func:`build_view` reads a :class:`~reporter.model.Bundle` and prepares what the templates
+need beyond the bundle itself, deciding once, in Python, what the templates only show:
+
+- the findings, grouped by cause (:mod:`reporter.render.findings`), and for each hotfix the
+  findings that concern it (the first is the one to blame), its status counts, its log
+  texts with the outcome its checks computed, its code markers and fix time;
+- the timeline and its drawing (:mod:`reporter.render.timeline`);
+- the running containers as ``service.runs_image`` compared them;
+- the matched log lines, each event once, structured lines made readable
+  (:mod:`reporter.render.logview`);
+- the required actions and their commands (:mod:`reporter.render.actions`);
+- the verification checklist;
+- the commands that re-run the checks, each distinct command once and numbered.
+
+Everything here is a plain fact (strings, numbers, datetimes, booleans, model objects); how
+it reads is the templates' business.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 import reporter
+from reporter.checks.commands import log_file_sets
 from reporter.model import (
+    AncestryFact,
     Bundle,
     Check,
     CheckKind,
@@ -25,24 +38,46 @@ from reporter.model import (
     HotfixResult,
     HotfixVerdict,
     LogMatch,
-    Scope,
+    MarkerKind,
     Status,
+    TextOutcome,
+    UndatedExcerpt,
 )
+from reporter.redact import Redactor
+from reporter.render.actions import Action, again, required_actions
+from reporter.render.findings import Finding, Passed, group_findings, passed_kinds
+from reporter.render.logview import ShownLine, matched_lines
+from reporter.render.timeline import Drawing, Timeline, build_timeline, draw
 from reporter.spec import HotfixSection
 
-_FAILURE_ORDER = {
-    CheckKind.LOGS_RETIRED: 0,
-    CheckKind.IMAGE_AFTER_FIX: 1,
-    CheckKind.LOGS_EXPECTED: 2,
-    CheckKind.CODE_HAS_MARKER: 3,
-}
-"""Which of a hotfix's failures tells most (the old code still logging comes first)."""
-
-
-_IMAGE_KINDS = frozenset({CheckKind.IMAGE_FOUND})
-"""Shared checks shown in the report's image section (the others are about the service)."""
 _RESTART_KINDS = frozenset({CheckKind.SERVICE_RUNS_IMAGE, CheckKind.SERVICE_RESTARTED_AFTER_PUSH})
 """Shared checks that fail when the service runs something else than the tag's image."""
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """How many checks ended each way."""
+
+    fail: int = 0
+    unknown: int = 0
+    passed: int = 0
+    manual: int = 0
+
+    @property
+    def total(self) -> int:
+        """All of them."""
+        return self.fail + self.unknown + self.passed + self.manual
+
+
+def status_counts(checks: Sequence[Check]) -> StatusCounts:
+    """The counts of ``checks`` by status."""
+    by = Counter(c.status for c in checks)
+    return StatusCounts(
+        fail=by[Status.FAIL],
+        unknown=by[Status.UNKNOWN],
+        passed=by[Status.PASS],
+        manual=by[Status.MANUAL],
+    )
 
 
 @dataclass(frozen=True)
@@ -51,11 +86,20 @@ class LogText:
 
     text: str
     match: LogMatch | None
+    outcome: TextOutcome | None = None
+    """As the hotfix's logs check judged it (None: a context text, never judged)."""
+    hotfixes: tuple[int, ...] = ()
+    """The hotfixes that expect or retire it (by number)."""
 
     @property
     def seen(self) -> bool:
-        """True when at least one event held the text."""
+        """True when at least one event in the window held the text."""
         return self.match is not None and self.match.count > 0
+
+    @property
+    def kinds(self) -> tuple[MarkerKind, ...]:
+        """Why it was searched: expected, retired, context."""
+        return self.match.kinds if self.match is not None else ()
 
 
 @dataclass(frozen=True)
@@ -71,38 +115,43 @@ class HotfixView:
     """This hotfix's own checks."""
     basis: tuple[Check, ...]
     """Every check its verdict rests on: its own and the shared ones."""
+    counts: StatusCounts
+    """``basis`` counted by status."""
     missing: str | None
     """INCONCLUSIVE: what evidence is missing (from the verdict)."""
+    observed_by: tuple[str, ...]
+    """The checks that observed production running the fix."""
+    findings: tuple[str, ...]
+    """Labels of the findings that concern it, in causal order: the first is the one to
+    blame for it not running."""
     expected: tuple[LogText, ...]
     retired: tuple[LogText, ...]
     markers: tuple[CodeMarkerEvidence, ...]
     fix: FixTimeFact
     """The fix time as ``image_after_fix`` used it."""
+    ancestry: AncestryFact | None
+    """Whether the image's revision holds the fix, as ``image_contains_fix`` found it."""
     pushed_minus_fix: timedelta | None
     """Image push time minus fix time (negative: the image is older than the fix)."""
 
     def check(self, kind: CheckKind) -> Check | None:
         """This hotfix's check of ``kind``, if it exists."""
-        for check in self.checks:
-            if check.kind == kind:
-                return check
-        return None
-
-    def status_of(self, kind: CheckKind) -> Status | None:
-        """The status of this hotfix's check of ``kind``, if it exists."""
-        check = self.check(kind)
-        return None if check is None else check.status
+        return next((c for c in self.checks if c.kind == kind), None)
 
     @property
-    def failures(self) -> tuple[Check, ...]:
-        """This hotfix's failed checks, the most telling first (old code still logging)."""
-        failed = [c for c in self.checks if c.status is Status.FAIL]
-        return tuple(sorted(failed, key=lambda c: _FAILURE_ORDER.get(c.kind, len(_FAILURE_ORDER))))
+    def blame(self) -> str | None:
+        """The label of the finding that most explains why it is not running."""
+        return self.findings[0] if self.findings else None
 
     @property
-    def code_in_checkout(self) -> bool:
-        """True when every code marker was found in the checkout (and there is one)."""
-        return bool(self.markers) and all(m.found for m in self.markers)
+    def expected_groups(self) -> tuple[tuple[LogText, ...], ...]:
+        """The expected texts, those with the same outcome together (a text seen is alone:
+        its counts are its own), in the spec's order of their first member."""
+        groups: dict[str, list[LogText]] = {}
+        for n, text in enumerate(self.expected):
+            key = f"seen {n}" if text.seen else f"{text.outcome} {text.match is None}"
+            groups.setdefault(key, []).append(text)
+        return tuple(tuple(group) for group in groups.values())
 
 
 @dataclass(frozen=True)
@@ -121,37 +170,6 @@ class ContainerRow:
     started_after_push: bool | None
 
 
-@dataclass(frozen=True)
-class Actions:
-    """What the failed and unknown checks call for."""
-
-    build_image: bool
-    restart_service: bool
-    investigate_service: bool
-    missing_code: tuple[CodeMarkerEvidence, ...]
-    expected_texts: tuple[str, ...]
-    """Expected log texts not seen: look for them once the new code runs."""
-    retired_texts: tuple[str, ...]
-    """Retired log texts still seen: they should stop once the new code runs."""
-    unknown: tuple[Check, ...]
-    manual: tuple[str, ...]
-    """The spec's checklist items not ticked yet."""
-
-    @property
-    def any(self) -> bool:
-        """True when there is at least one action."""
-        return bool(
-            self.build_image
-            or self.restart_service
-            or self.investigate_service
-            or self.missing_code
-            or self.expected_texts
-            or self.retired_texts
-            or self.unknown
-            or self.manual
-        )
-
-
 ChecklistKind = Literal["image_after_fix", "restarted", "log_seen", "log_gone", "item"]
 
 
@@ -162,7 +180,9 @@ class ChecklistEntry:
     kind: ChecklistKind
     done: bool
     text: str = ""
-    """The log text (``log_*``) or the author's item (``item``)."""
+    """The author's item (``item``)."""
+    texts: tuple[str, ...] = ()
+    """The log texts (``log_seen``, ``log_gone``): those in the same state share a line."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +196,33 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class NumberedCommand:
+    """One distinct command that re-runs checks, numbered in the report."""
+
+    number: int
+    text: str
+    checks: tuple[str, ...]
+    """The ids of the checks it re-runs."""
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """The commands that re-run every check, each said once."""
+
+    setup: tuple[str, ...]
+    """Lines to run first (the local log files, named once in bash arrays)."""
+    commands: tuple[NumberedCommand, ...]
+    by_check: dict[str, tuple[int, ...]]
+    """Each check's commands, by number."""
+    reproduce: str
+    """The one command that repeats the whole run (``reporter verify SPEC --now ...``)."""
+    again: str
+    """The command that verifies again now (without ``--now``)."""
+    emulator: bool
+    """The run read the demo's emulator: the aws commands are shown for AWS."""
+
+
+@dataclass(frozen=True)
 class ReportView:
     """Everything a report template shows, beside the bundle itself."""
 
@@ -184,40 +231,42 @@ class ReportView:
     version: str
     counts: Counts
     hotfixes: tuple[HotfixView, ...]
-    global_checks: tuple[Check, ...]
-    """The shared checks (image and service)."""
-    image_checks: tuple[Check, ...]
-    """The shared checks about the image in the registry."""
-    service_checks: tuple[Check, ...]
-    """The shared checks about the running service."""
-    decisive: tuple[Check, ...]
+    findings: tuple[Finding, ...]
+    finding_of: dict[str, str]
+    """The label of the finding each failed or unknown check belongs to, by check id."""
+    passed: tuple[Passed, ...]
     pushed_minus_claim: timedelta | None
     """Image push time minus the claimed deployment time."""
-    fixes_after_push: int
-    """Hotfixes whose known fix time is after the image push."""
     containers: tuple[ContainerRow, ...]
     log_texts: tuple[LogText, ...]
-    actions: Actions
+    """Every searched text, in the spec's order."""
+    lines: tuple[ShownLine, ...]
+    """The matched events, each once, oldest first."""
+    undated: tuple[UndatedExcerpt, ...]
+    """Lines with no known time that hold a watched text (local files), each once."""
+    timeline: Timeline
+    drawing: Drawing | None
+    fix_rows: dict[int, int]
+    """The timeline row (from 1) of each hotfix's fix, by hotfix number."""
+    actions: tuple[Action, ...]
     checklist: tuple[ChecklistEntry, ...]
-    registry_host: str
-    region: str
+    rerun: Rerun
 
-    @property
-    def unseen_expected(self) -> tuple[str, ...]:
-        """The expected log texts that were searched for and never seen."""
-        return tuple(
-            t.text
-            for t in self.log_texts
-            if t.match is not None and "expected" in t.match.kinds and not t.seen
-        )
+    def finding(self, label: str) -> Finding | None:
+        """The finding labelled ``label``."""
+        return next((f for f in self.findings if f.label == label), None)
 
 
 def build_view(bundle: Bundle, sha256: str) -> ReportView:
     """Derive the report's facts from ``bundle``; ``sha256`` is the bundle's digest."""
-    hotfixes = tuple(_hotfix_view(bundle, n, r) for n, r in enumerate(bundle.hotfixes, start=1))
-    global_checks = tuple(c for c in bundle.checks if c.kind.scope is Scope.SHARED)
+    numbers = {r.id: n for n, r in enumerate(bundle.hotfixes, start=1)}
+    findings = group_findings(bundle.checks, numbers)
+    finding_of = {c.id: f.label for f in findings for c in f.checks}
+    hotfixes = tuple(_hotfix_view(bundle, numbers[r.id], r, findings) for r in bundle.hotfixes)
     verdicts = Counter(h.verdict for h in bundle.hotfixes)
-    pushed = bundle.evidence.image.pushed_at
+    pushed = bundle.evidence.image.pushed_at if bundle.evidence.image.found else None
+    timeline = build_timeline(bundle, numbers)
+    redactor = Redactor(bundle.spec.redact.patterns)
     return ReportView(
         bundle=bundle,
         sha256=sha256,
@@ -229,45 +278,44 @@ def build_view(bundle: Bundle, sha256: str) -> ReportView:
             inconclusive=verdicts[HotfixVerdict.INCONCLUSIVE],
         ),
         hotfixes=hotfixes,
-        global_checks=global_checks,
-        image_checks=tuple(c for c in global_checks if c.kind in _IMAGE_KINDS),
-        service_checks=tuple(c for c in global_checks if c.kind not in _IMAGE_KINDS),
-        decisive=_decisive(bundle),
+        findings=findings,
+        finding_of=finding_of,
+        passed=passed_kinds(bundle.checks),
         pushed_minus_claim=None if pushed is None else pushed - bundle.spec.claimed_deployed_at,
-        fixes_after_push=sum(
-            1
-            for h in hotfixes
-            if h.pushed_minus_fix is not None and h.pushed_minus_fix < timedelta()
-        ),
         containers=_containers(bundle),
-        log_texts=_log_texts(bundle, bundle.spec.log_texts()),
-        actions=_actions(bundle, hotfixes),
+        log_texts=_all_texts(bundle, numbers),
+        lines=matched_lines(bundle.evidence.logs, redactor),
+        undated=tuple(
+            dict.fromkeys(e for m in bundle.evidence.logs.matches for e in m.unknown_time_excerpts)
+        ),
+        timeline=timeline,
+        drawing=draw(timeline),
+        fix_rows={
+            number: row
+            for row, moment in enumerate(timeline.moments, start=1)
+            if moment.kind in ("fix", "fixes_first", "fixes_last")
+            for number in moment.hotfixes
+        },
+        actions=required_actions(bundle),
         checklist=_checklist(bundle, hotfixes),
-        registry_host=_registry_host(bundle),
-        region=bundle.spec.aws.region or "<region>",
+        rerun=_rerun(bundle),
     )
 
 
-def _decisive(bundle: Bundle) -> tuple[Check, ...]:
-    """The checks that decide the verdict: the failures, else the unknowns, else the proof."""
-    judged = [c for c in bundle.checks if c.kind.scope is not Scope.CHECKLIST]
-    for status in (Status.FAIL, Status.UNKNOWN):
-        found = tuple(c for c in judged if c.status is status)
-        if found:
-            return found
-    return tuple(
-        c for c in judged if c.kind.scope is Scope.SHARED or c.kind is CheckKind.LOGS_EXPECTED
-    )
-
-
-def _hotfix_view(bundle: Bundle, number: int, result: HotfixResult) -> HotfixView:
+def _hotfix_view(
+    bundle: Bundle, number: int, result: HotfixResult, findings: Sequence[Finding]
+) -> HotfixView:
     spec = next((h for h in bundle.spec.hotfix if h.id == result.id), None)
     code = bundle.evidence.code
     own = tuple(c for c in bundle.checks if c.hotfix == result.id)
     after_fix = next((c for c in own if c.kind is CheckKind.IMAGE_AFTER_FIX), None)
     fix = after_fix.facts.fix_time if after_fix and after_fix.facts.fix_time else FixTimeFact()
-    pushed = bundle.evidence.image.pushed_at
+    contains = next((c for c in own if c.kind is CheckKind.IMAGE_CONTAINS_FIX), None)
+    image = bundle.evidence.image
+    pushed = image.pushed_at if image.found else None
     by_id = {c.id: c for c in bundle.checks}
+    basis = tuple(by_id[i] for i in result.checks if i in by_id)
+    outcomes = {f.text: f.outcome for c in own for f in c.facts.texts}
     return HotfixView(
         number=number,
         id=result.id,
@@ -275,19 +323,51 @@ def _hotfix_view(bundle: Bundle, number: int, result: HotfixResult) -> HotfixVie
         verdict=result.verdict,
         spec=spec,
         checks=own,
-        basis=tuple(by_id[i] for i in result.checks if i in by_id),
+        basis=basis,
+        counts=status_counts(basis),
         missing=result.missing,
-        expected=_log_texts(bundle, spec.expect_logs if spec else ()),
-        retired=_log_texts(bundle, spec.retired_logs if spec else ()),
+        observed_by=result.observed_by,
+        findings=tuple(f.label for f in findings if number in f.hotfixes),
+        expected=_texts(bundle, spec.expect_logs if spec else (), outcomes, (number,)),
+        retired=_texts(bundle, spec.retired_logs if spec else (), outcomes, (number,)),
         markers=tuple(m for m in code.markers if m.hotfix == result.id) if code else (),
         fix=fix,
+        ancestry=contains.facts.ancestry if contains is not None else None,
         pushed_minus_fix=None if pushed is None or fix.at is None else pushed - fix.at,
     )
 
 
-def _log_texts(bundle: Bundle, texts: tuple[str, ...] | list[str]) -> tuple[LogText, ...]:
+def _texts(
+    bundle: Bundle,
+    texts: Sequence[str],
+    outcomes: dict[str, TextOutcome],
+    hotfixes: tuple[int, ...],
+) -> tuple[LogText, ...]:
     logs = bundle.evidence.logs
-    return tuple(LogText(text=t, match=logs.match(t)) for t in texts)
+    return tuple(
+        LogText(text=t, match=logs.match(t), outcome=outcomes.get(t), hotfixes=hotfixes)
+        for t in texts
+    )
+
+
+def _all_texts(bundle: Bundle, numbers: dict[str, int]) -> tuple[LogText, ...]:
+    """Every searched text once, in the spec's order, with the hotfixes that watch it and the
+    outcome their checks computed."""
+    watchers: dict[str, list[int]] = {}
+    for fix in bundle.spec.hotfix:
+        for text in (*fix.expect_logs, *fix.retired_logs):
+            watchers.setdefault(text, []).append(numbers.get(fix.id, 0))
+    outcomes = {f.text: f.outcome for c in bundle.checks for f in c.facts.texts}
+    logs = bundle.evidence.logs
+    return tuple(
+        LogText(
+            text=text,
+            match=logs.match(text),
+            outcome=outcomes.get(text),
+            hotfixes=tuple(dict.fromkeys(n for n in watchers.get(text, ()) if n)),
+        )
+        for text in bundle.spec.log_texts()
+    )
 
 
 def _containers(bundle: Bundle) -> tuple[ContainerRow, ...]:
@@ -317,37 +397,6 @@ def _containers(bundle: Bundle) -> tuple[ContainerRow, ...]:
     return tuple(rows)
 
 
-def _actions(bundle: Bundle, hotfixes: tuple[HotfixView, ...]) -> Actions:
-    failed = {c.kind for c in bundle.checks if c.status is Status.FAIL}
-    build = bool(failed & {CheckKind.IMAGE_FOUND, CheckKind.IMAGE_AFTER_FIX})
-    restart = bundle.spec.service is not None and (
-        build or bool(failed & (_RESTART_KINDS | {CheckKind.LOGS_RETIRED}))
-    )
-    expected: dict[str, None] = {}
-    retired: dict[str, None] = {}
-    for fix in hotfixes:
-        if fix.status_of(CheckKind.LOGS_EXPECTED) is Status.FAIL:
-            expected.update((t.text, None) for t in fix.expected if not t.seen)
-        if fix.status_of(CheckKind.LOGS_RETIRED) is Status.FAIL:
-            retired.update((t.text, None) for t in fix.retired if t.seen)
-    return Actions(
-        build_image=build,
-        restart_service=restart,
-        investigate_service=CheckKind.SERVICE_STABLE in failed,
-        missing_code=tuple(
-            marker
-            for fix in hotfixes
-            if fix.status_of(CheckKind.CODE_HAS_MARKER) is Status.FAIL
-            for marker in fix.markers
-            if marker.found is False
-        ),
-        expected_texts=tuple(expected),
-        retired_texts=tuple(retired),
-        unknown=tuple(c for c in bundle.checks if c.status is Status.UNKNOWN),
-        manual=tuple(item.item for item in bundle.spec.checklist if not item.done),
-    )
-
-
 def _all_pass(checks: list[Check]) -> bool:
     return bool(checks) and all(c.status is Status.PASS for c in checks)
 
@@ -360,23 +409,44 @@ def _checklist(bundle: Bundle, hotfixes: tuple[HotfixView, ...]) -> tuple[Checkl
     restarted = [c for c in bundle.checks if c.kind in _RESTART_KINDS]
     if restarted:
         entries.append(ChecklistEntry(kind="restarted", done=_all_pass(restarted)))
-    logs_ok = bundle.evidence.logs.error is None
-    seen: set[tuple[str, str]] = set()
+    states: dict[tuple[ChecklistKind, bool], dict[str, None]] = {}
     for fix in hotfixes:
+        retired = fix.check(CheckKind.LOGS_RETIRED)
+        live = retired is not None and retired.facts.live is True
         for text in fix.expected:
-            if ("log_seen", text.text) not in seen:
-                seen.add(("log_seen", text.text))
-                entries.append(ChecklistEntry("log_seen", logs_ok and text.seen, text.text))
+            states.setdefault(("log_seen", text.outcome == "seen"), {})[text.text] = None
         for text in fix.retired:
-            if ("log_gone", text.text) not in seen:
-                seen.add(("log_gone", text.text))
-                gone = logs_ok and text.match is not None and not text.seen
-                entries.append(ChecklistEntry("log_gone", gone, text.text))
+            gone = live and text.outcome == "not_seen"
+            states.setdefault(("log_gone", gone), {})[text.text] = None
+    for kind in ("log_seen", "log_gone"):
+        for done in (False, True):
+            texts = tuple(states.get((kind, done), {}))
+            if texts:
+                entries.append(ChecklistEntry(kind, done, texts=texts))
     entries.extend(ChecklistEntry("item", item.done, item.item) for item in bundle.spec.checklist)
     return tuple(entries)
 
 
-def _registry_host(bundle: Bundle) -> str:
-    account = bundle.evidence.image.registry_id or bundle.spec.image.registry_id or "<account-id>"
-    region = bundle.spec.aws.region or "<region>"
-    return f"{account}.dkr.ecr.{region}.amazonaws.com"
+def _rerun(bundle: Bundle) -> Rerun:
+    numbered: dict[str, int] = {}
+    users: dict[str, list[str]] = {}
+    by_check: dict[str, tuple[int, ...]] = {}
+    for check in bundle.checks:
+        mine = []
+        for command in check.commands:
+            number = numbered.setdefault(command, len(numbered) + 1)
+            users.setdefault(command, []).append(check.id)
+            mine.append(number)
+        by_check[check.id] = tuple(dict.fromkeys(mine))
+    run = bundle.evidence.run
+    return Rerun(
+        setup=log_file_sets(bundle.evidence.logs),
+        commands=tuple(
+            NumberedCommand(number=n, text=text, checks=tuple(users[text]))
+            for text, n in numbered.items()
+        ),
+        by_check=by_check,
+        reproduce=run.command if run is not None and run.command else again(bundle),
+        again=again(bundle),
+        emulator=run.emulator if run is not None else False,
+    )

@@ -90,7 +90,7 @@ def outline(markdown: str) -> Outline:
             found.headings.append(f"{token.markup} {current}")
         elif token.type == "table_open":
             found.tables += 1
-            if current == "All Checks" and found.all_checks_rows < 0:
+            if current == "Appendix A: All Checks" and found.all_checks_rows < 0:
                 found.all_checks_rows = _rows(tokens, n)
         elif token.type == "list_item_open" and "task-list-item" in str(token.attrGet("class")):
             found.task_items += 1
@@ -98,7 +98,8 @@ def outline(markdown: str) -> Outline:
             found.raw_html += 1
         elif (
             token.type == "inline"
-            and token.content.startswith("**Report generated:**")
+            and token.content.startswith("Generated ")
+            and "evidence bundle with SHA-256" in token.content
             and tokens[n - 1].level == 0
         ):
             found.footer = True
@@ -412,10 +413,10 @@ def test_checklist_items_stay_one_item_each(yardstick: tuple[Outline, Page]) -> 
     bundle = bundle_with(notes="An ordinary note.", items=HOSTILE_ITEMS)
     assert_same_structure(bundle, yardstick)
     markdown = as_text(bundle, OutputFormat.MD)
-    manual = markdown.split("Finish the manual checks\n\n", 1)[1].split("\n\n", 1)[0]
-    tokens = GFM.parse(manual)
+    checklist = markdown.split("After deployment, verify:\n\n", 1)[1].split("\n\n", 1)[0]
+    tokens = GFM.parse(checklist)
     items = [t for t in tokens if t.type == "list_item_open"]
-    assert len(items) == len(HOSTILE_ITEMS)
+    assert len(items) == len(build_view(bundle, "0" * 64).checklist)
     assert max(t.level for t in tokens) <= 3  # one list, a paragraph in each item
 
 
@@ -507,7 +508,7 @@ def test_deep_nesting_still_makes_a_pdf() -> None:
     data = render(bundle, OutputFormat.PDF)
     text = re.sub(r"\s+", "", pdf_text(data))
     assert "AllChecks" in text
-    assert "EvidencebundleSHA-256" in text
+    assert "evidencebundlewithSHA-256" in text
 
 
 def test_the_html_tree_is_capped_whatever_the_markdown() -> None:

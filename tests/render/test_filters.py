@@ -152,3 +152,35 @@ def test_small_formatters() -> None:
     assert thousands(18230) == "18,230"
     assert short_id("arn:aws:ecs:us-east-1:1:task/cluster/9f1c") == "9f1c"
     assert short_digest("sha256:" + "ab" * 32) == "sha256:abababababab"
+
+
+def test_ids_break_only_after_their_separators() -> None:
+    from reporter.render.filters import LONGEST_PIECE, break_pieces, wbr
+
+    assert break_pieces("multi-platform-parsing.image_after_fix") == [
+        "multi-",
+        "platform-",
+        "parsing.",
+        "image_",
+        "after_",
+        "fix",
+    ]
+    assert break_pieces("plain") == ["plain"]
+    assert break_pieces("") == [""]
+    long_run = "a" * (LONGEST_PIECE * 2 + 3)
+    assert [len(p) for p in break_pieces(long_run)] == [LONGEST_PIECE, LONGEST_PIECE, 3]
+    assert "".join(break_pieces("s3://bucket/x-y_z.log")) == "s3://bucket/x-y_z.log"
+    assert str(wbr("a.<b>")) == "a.<wbr>&lt;b&gt;"
+    assert str(wbr("x\x1by")) == "x\\x1by"
+
+
+def test_html_inline_code_breaks_at_separators_commands_at_blanks() -> None:
+    from reporter.render.html import Blocks, convert_report
+
+    html = convert_report(
+        "## A\n\n`force-task-restart.logs_retired` and `aws ecs describe-tasks --cluster c`\n",
+        Blocks(),
+    ).html
+    assert "<code>force-<wbr>task-<wbr>restart.<wbr>logs_<wbr>retired</code>" in html
+    assert '<code class="cmd">aws ecs describe-tasks --cluster c</code>' in html
+    assert '<h2 id="s-a">A</h2>' in html

@@ -48,15 +48,21 @@ def test_page_shape(not_deployed: Bundle) -> None:
     assert 'content: "page " counter(page) " of " counter(pages);' in page  # CSS not escaped
     tags = parse(page)
     assert tags.counts["h1"] == 1
-    assert tags.counts["h2"] == 9
-    assert tags.counts["table"] == 5
+    assert tags.counts["h2"] == 11
+    assert tags.counts["table"] == 4  # hotfixes, timeline, tasks, log texts (checks: a list)
+    assert tags.counts["details"] == 13  # one per check with commands
+    assert tags.counts["svg"] == 2  # the verdict badge, the timeline
     assert tags.counts["script"] == 0
 
 
 def test_same_facts_as_the_markdown(not_deployed: Bundle) -> None:
     text = "".join(parse(html(not_deployed)).text)
-    assert "NOT_DEPLOYED — none of the 3 hotfixes is running in production" in text
-    assert '107:logger.info(f"Requested platforms: {platforms}")' in text
+    assert "NOT DEPLOYED" in text  # the cover's badge
+    assert "None of the 3 hotfixes is running in production." in text
+    assert (
+        "websocket.py:107 holds Requested platforms: "
+        'logger.info(f"Requested platforms: {platforms}")' in text
+    )
     assert RETIRED_LINE in text
     assert "☐ User testing confirms all 3 platforms generate content" in text
 
@@ -122,7 +128,10 @@ def test_raw_html_in_the_notes_is_escaped_too() -> None:
     page = html(make_not_deployed(spec=spec))
     tags = parse(page)
     assert tags.counts["script"] == 0
-    assert tags.counts["div"] == 1  # the running header, not the note's
+    assert "<div onclick" not in page  # the note's div is text, not an element
+    assert "&lt;div onclick=&#x27;x()&#x27;&gt;div&lt;/div&gt;" in page or (
+        "&lt;div onclick='x()'&gt;div&lt;/div&gt;" in page
+    )
     assert tags.handlers == []
     assert "<strong>bold</strong>" in page
     assert "javascript:" not in page.split("<main>")[1]

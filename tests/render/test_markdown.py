@@ -19,7 +19,7 @@ from reporter.model import (
 )
 from reporter.render import OutputFormat, render
 from reporter.render.json import bundle_sha256
-from tests.render.conftest import RETIRED_LINE, incident_spec, make_not_deployed
+from tests.render.conftest import RETIRED_LINE, incident_spec, judged, make_not_deployed
 
 
 def md(bundle: Bundle) -> str:
@@ -45,64 +45,76 @@ def test_sections_in_order(not_deployed: Bundle) -> None:
     assert headings(text, 1) == ["Hotfix Verification Report"]
     assert headings(text, 2) == [
         "Executive Summary",
-        "Evidence",
+        "Timeline",
+        "Current Production State",
+        "Hotfixes",
         "Production Logs Analysis",
         "Root Cause",
-        "Current Production State",
         "Required Actions",
         "Verification Checklist",
         "Lessons Learned",
-        "All Checks",
+        "Appendix A: All Checks",
+        "Appendix B: Commands (run in the spec's folder)",
     ]
-    assert headings(text, 3)[:3] == [
-        "1. Image in the registry",
-        "2. Running service",
-        "3. Hotfix evidence",
-    ]
-    assert headings(text, 4) == [
-        r"Hotfix 1: Multi-Platform Parsing",
-        "Hotfix 2: Force Task Restart",
-        "Hotfix 3: Parser Regex Fix",
+    assert headings(text, 3) == [
+        "1. Multi-Platform Parsing — ✘ NOT_DEPLOYED: the image predates the fix (F1; also F3)",
+        "2. Force Task Restart — ✘ NOT_DEPLOYED: the old code is still logging (F2; also F3, F4)",
+        "3. Parser Regex Fix — ✘ NOT_DEPLOYED: the image predates the fix (F1; also F3)",
     ]
 
 
 def test_header_and_status_line(not_deployed: Bundle) -> None:
     text = md(not_deployed)
-    assert "**Date:** November 26, 2025  \n" in text
-    assert r"**Incident:** INC-2025-1126" in text
     assert "**Status:** ✘ **NOT_DEPLOYED** — none of the 3 hotfixes is running" in text
+    assert "**Incident:** INC-2025-1126 · **Date:** November 26, 2025 (evidence read at" in text
+    assert "**Reproduce:** `reporter verify hotfix.toml`" in text  # no run recorded: the spec
 
 
 def test_reference_facts(not_deployed: Bundle) -> None:
     text = md(not_deployed)
-    # The registry, as the AWS CLI would print it.
-    assert "--image-ids imageTag=latest --query 'imageDetails[0].imagePushedAt'" in text
-    assert "\n2025-11-25T21:54:59.450000+00:00\n```" in text
-    assert "**11 h 5 min before** the claimed deployment (2025-11-26 09:00:00 UTC)" in text
-    # The code check, grep style.
-    assert "$ grep -nF 'Requested platforms' backend/app/api/websocket.py\n107:" in text
-    # The missing log, with the window and the source.
+    # The registry, as the AWS CLI prints the push time.
+    assert "pushed 2025-11-25T21:54:59.450000+00:00" in text
+    assert "| 2025-11-25 21:54:59 | Image pushed to the registry | \u221211 h 5 min |" in text
+    # The code, with the line that holds the marker.
     assert (
-        "**Actual logs:** No such log entry found between 2025-11-26 09:00:00 UTC and "
-        "2025-11-26 10:50:00 UTC in CloudWatch Logs group `/ecs/content-marketing-swarm-dev`."
+        "`backend/app/api/websocket.py:107` holds `Requested platforms`: "
+        '`logger.info(f"Requested platforms: {platforms}")`'
     ) in text
+    # The missing log, with the window and the source: said once, in the finding.
+    missing = (
+        "'Requested platforms' never logged between 2025-11-26 09:00:00 UTC and "
+        "2025-11-26 10:50:00 UTC (in log group /ecs/content-marketing-swarm-dev)."
+    )
+    assert text.count(missing) == 1
     # The retired log, still logged, with its excerpt.
     assert f"2025-11-26T10:49:43Z [ecs/backend/9f1c2d3e] {RETIRED_LINE}" in text
-    # Fix time and where it comes from.
-    assert "git commit `abc1234` “Log requested platforms”" in text
+    # Fix time and where it comes from: the timeline, referred to by the hotfix.
+    assert "| Fix commit abc1234 “Log requested platforms” — hotfix 1 |" in text
+    assert "fixed by commit `abc1234` (timeline 4)" in text
     # Each hotfix's state.
-    assert "- **Hotfix 2 (Force Task Restart):** ✘ NOT deployed" in text
+    assert (
+        "### 2. Force Task Restart — ✘ NOT_DEPLOYED: "
+        "the old code is still logging (F2; also F3, F4)"
+    ) in text
+
+
+def test_each_failure_is_said_once(not_deployed: Bundle) -> None:
+    text = md(not_deployed)
+    for check in not_deployed.checks:
+        if check.status is Status.FAIL:
+            assert text.count(check.summary.replace("_", "\\_")) <= 1, check.id
+    assert "- **F1 ✘ The image predates the fix** — hotfixes 1, 3 (`*.image_after_fix`)" in text
+    assert "| `parser-regex-fix.image_after_fix` | ✘ FAIL | see F1 *(" in text
 
 
 def test_required_actions_follow_the_failures(not_deployed: Bundle) -> None:
     text = md(not_deployed)
     actions = text.split("## Required Actions", 1)[1].split("## Verification Checklist")[0]
-    assert headings(actions, 3) == [
-        "1. Build and push the image",
-        "2. Restart the service on the new image",
-        "3. Verify the logs show the new code",
-        "4. Complete the missing evidence and re-run",
-        "5. Finish the manual checks",
+    assert [line for line in actions.splitlines() if line.startswith("# ")] == [
+        "# 1. Build and push the image, labelled with the commit it is built from",
+        "# 2. Restart the service on the new image",
+        "# 3. Watch the logs: the fixed code's texts should appear, the old code's stop; "
+        "then verify again",
     ]
     assert (
         "docker push 298717586028.dkr.ecr.us-east-1.amazonaws.com/"
@@ -111,9 +123,10 @@ def test_required_actions_follow_the_failures(not_deployed: Bundle) -> None:
     assert "--service content-marketing-swarm-dev-backend-service --force-new-deployment" in actions
     assert "aws ecs wait services-stable --cluster content-marketing-swarm-dev-cluster" in actions
     assert (
-        "aws logs tail /ecs/content-marketing-swarm-dev --since 10m "
-        "--filter-pattern '\"Requested platforms\"'"
+        "aws logs tail /ecs/content-marketing-swarm-dev --since 10m --filter-pattern "
+        '\'?"Requested platforms" ?"requested_platforms=" '
     ) in actions
+    assert "1 check could not be completed (F4): fix the cause, then run" in actions
 
 
 def test_checklist_ticks_from_the_checks(not_deployed: Bundle, verified: Bundle) -> None:
@@ -123,44 +136,48 @@ def test_checklist_ticks_from_the_checks(not_deployed: Bundle, verified: Bundle)
         in failing
     )
     assert "- [x] Every running task restarted on that image" in failing
-    assert "- [ ] Logs show: `Requested platforms`" in failing
+    assert (
+        "- [ ] Logs show: `Requested platforms`, `requested_platforms=`, "
+        "`Found 3 platform sections in markdown`\n"
+    ) in failing
     assert "- [ ] Logs no longer show: `, platform='linkedin'`" in failing
     assert "- [ ] User testing confirms all 3 platforms generate content" in failing
     passing = md(verified).split("## Verification Checklist", 1)[1]
-    assert "- [ ]" not in passing.split("## All Checks")[0]
+    assert "- [ ]" not in passing.split("## Appendix A")[0]
     assert "- [x] Finance confirmed the totals" in passing
 
 
 def test_verified_report(verified: Bundle) -> None:
     text = md(verified)
     assert "**Status:** ✔ **VERIFIED** — the hotfix is running in production" in text
-    assert "None: every check passed." in text
+    assert "None: every check passed.\n\n## Verification Checklist" in text
     assert "the local log files `logs/app-1.log`, `logs/app-2.log`" in text
-    assert "**Events scanned:** 18,230" in text
+    assert "18,230 events read" in text
+    assert "- **Observed running** by `cart-total.logs_expected`." in text
     assert "## Root Cause" not in text  # notes sections vanish when not given
     assert "## Lessons Learned" not in text
 
 
 def test_inconclusive_report_says_why(inconclusive: Bundle) -> None:
     text = md(inconclusive)
-    assert text.count("## ") >= 7
+    assert text.count("\n## ") >= 7
     assert "**Status:** ⚠ **INCONCLUSIVE**" in text
     assert (
-        "The registry could not be asked: ecr:DescribeImages failed: AccessDeniedException" in text
+        "the registry could not be asked: ecr:DescribeImages failed: AccessDeniedException" in text
     )
-    assert "The running tasks could not be listed: ecs:DescribeTasks failed" in text
+    assert "the running tasks could not be listed: ecs:DescribeTasks failed" in text
     assert "**The logs could not be read:** logs:FilterLogEvents failed: ReadTimeout" in text
-    assert "4. Complete the missing evidence" not in text
-    assert "### 1. Complete the missing evidence and re-run" in text
+    assert "12 checks could not be completed (F1, F2, F3, F4, F5, F6): fix the cause" in text
+    # One missing piece of evidence, said once for the two checks that need it.
+    assert text.count("ecs:DescribeTasks failed: AccessDeniedException (not authorized)") == 2
     assert "**Incident:**" not in text
 
 
 def test_footer_cites_the_bundle(not_deployed: Bundle) -> None:
     text = md(not_deployed)
     assert text.endswith(
-        "**Report generated:** 2025-11-26T10:50:00+00:00  \n"
-        f"**Evidence bundle SHA-256:** `{bundle_sha256(not_deployed)}`  \n"
-        "**Generated by:** reporter 0.1.0\n"
+        "Generated 2025-11-26T10:50:00+00:00 by reporter 0.1.0 from the evidence bundle with "
+        f"SHA-256 `{bundle_sha256(not_deployed)}`.\n"
     )
 
 
@@ -217,7 +234,7 @@ def test_checklist_items_are_the_authors_inline_markdown() -> None:
     )
     text = md(make_not_deployed(spec=spec))
     assert "- [ ] Logs show: `Requested platforms` # not a heading\n" in text
-    assert "- Logs show: `Requested platforms` # not a heading\n" in text  # required actions
+    assert text.count("# not a heading") == 1  # said once: in the checklist
 
 
 def _evolve(bundle: Bundle, **evidence: object) -> Bundle:
@@ -231,17 +248,18 @@ def test_partial_verdict_line(not_deployed: Bundle) -> None:
     )
     text = md(bundle)
     assert (
-        "**Status:** ✘ **PARTIAL** — only 1 of the 3 hotfixes is running in production; 2 are not\n"
+        "**Status:** ✘ **PARTIAL** — only 1 of the 3 hotfixes is running in production; "
+        "2 are not  \n"
     ) in text
-    assert "- **Hotfix 1 (Multi-Platform Parsing):** ✔ deployed" in text
+    assert "| 1 | Multi-Platform Parsing | ✔ DEPLOYED |" in text
 
 
 def test_without_service_and_code(not_deployed: Bundle) -> None:
     spec = not_deployed.spec.model_copy(update={"service": None, "code": None})
     bundle = _evolve(not_deployed.model_copy(update={"spec": spec}), service=None, code=None)
     text = md(bundle)
-    assert "No `[service]` in the spec: the running service was not checked." in text
-    assert "**Code check:**\nnot done (no `[code]` section in the spec)." in text
+    assert "- **Service:** not checked (no `[service]` in the spec)." in text
+    assert "- **Code:** not looked at (no `[code]` in the spec); fixed by commit" in text
     assert "Restart the service" not in text
 
 
@@ -251,9 +269,11 @@ def test_service_and_image_not_found(not_deployed: Bundle) -> None:
     )
     service = ServiceEvidence(cluster="c", name="s", not_found_reason="MISSING")
     text = md(_evolve(not_deployed, image=image, service=service))
-    assert "# no image: ImageNotFoundException: no such tag" in text
-    assert "The tag `v9` was not found in the repository `backend`: ImageNotFoundException" in text
-    assert "The service `s` was not found in cluster `c`: MISSING." in text
+    assert (
+        "- **Image:** the tag `v9` was not found in the repository `backend`: "
+        "ImageNotFoundException: no such tag." in text
+    )
+    assert "- **Service:** `s` was not found in cluster `c`: MISSING." in text
 
 
 def test_service_error(not_deployed: Bundle) -> None:
@@ -261,7 +281,6 @@ def test_service_error(not_deployed: Bundle) -> None:
     service = ServiceEvidence(cluster="c", name="s", error=error)
     text = md(_evolve(not_deployed, service=service))
     assert "could not be described: ecs:DescribeServices failed: Throttling (slow down)." in text
-    assert "- **Tasks:** unknown (the service could not be described)" in text
 
 
 def test_code_markers_missing_unreadable_and_absent(not_deployed: Bundle) -> None:
@@ -287,13 +306,21 @@ def test_code_markers_missing_unreadable_and_absent(not_deployed: Bundle) -> Non
     )
     bundle = _evolve(not_deployed, code=code.model_copy(update={"markers": markers}))
     text = md(bundle.model_copy(update={"checks": checks}))
-    assert "$ grep -nF 'Requested platforms' backend/app/api/websocket.py\n# (no match)\n" in text
-    assert "# could not read the file: read file failed: PermissionError (no)" in text
-    assert "### 1. Commit the missing code" in text
-    assert "- `backend/app/api/websocket.py` does not contain `Requested platforms`" in text
+    assert (
+        "- **Code:** `backend/app/api/websocket.py` does **not** hold `Requested platforms`" in text
+    )
+    assert (
+        "could not be read for `platform sections`: read file failed: PermissionError (no)" in text
+    )
+    assert (
+        "Commit the missing code first: `backend/app/api/websocket.py` does not contain "
+        "`Requested platforms`."
+    ) in text
     gone = markers[0].model_copy(update={"file_exists": False, "found": False})
     text = md(_evolve(not_deployed, code=code.model_copy(update={"markers": (gone,)})))
-    assert "grep: backend/app/api/websocket.py: No such file or directory" in text
+    assert (
+        "`backend/app/api/websocket.py` does not exist (looked for `Requested platforms`)" in text
+    )
 
 
 def test_unstable_service_and_many_files(verified: Bundle) -> None:
@@ -305,28 +332,28 @@ def test_unstable_service_and_many_files(verified: Bundle) -> None:
         update={"files": tuple(f"logs/app-{n}.log" for n in range(1, 6))}
     )
     text = md(_evolve(verified.model_copy(update={"checks": checks}), logs=logs))
-    assert "### 1. Find out why the service is not stable" in text
-    assert "5 local log files (listed under Production Logs Analysis)" in text
-    assert "- **Files:** `logs/app-1.log`, `logs/app-2.log`" in text
+    assert "# 1. Find out why the service is not stable\naws ecs describe-services" in text
+    assert "5 local log files (named in Appendix B)" in text
+    assert "ZGREP_FILES=(logs/app-1.log logs/app-2.log logs/app-3.log" in text
 
 
 def test_file_logs_verification_commands(verified: Bundle) -> None:
-    checks = tuple(
-        c.model_copy(update={"status": Status.FAIL}) if c.kind == "logs_expected" else c
-        for c in verified.checks
-    )
     logs = verified.evidence.logs
     unseen = tuple(
         LogMatch(text=m.text, kinds=m.kinds) if "expected" in m.kinds else m for m in logs.matches
     )
-    bundle = _evolve(verified, logs=logs.model_copy(update={"matches": unseen}))
-    text = md(bundle.model_copy(update={"checks": checks}))
-    # The files once, by the spec's patterns; one line per text (zgrep reads gzip too).
-    assert "shopt -s nullglob globstar\nlogs=(logs/*.log)\n" in text
-    assert "zgrep -F -- 'cart total rounded half-even' \"${logs[@]}\" </dev/null\n" in text
-    verify = text.split("Verify the logs show the new code", 1)[1].split("\n---\n", 1)[0]
+    bundle = judged(_evolve(verified, logs=logs.model_copy(update={"matches": unseen})))
+    assert {c.id: c.status for c in bundle.checks}["cart-total.logs_expected"] is Status.FAIL
+    text = md(bundle)
+    # The files once, in Appendix B's arrays; one search for the unseen texts (zgrep reads
+    # gzip too).
+    assert "ZGREP_FILES=(logs/app-1.log logs/app-2.log)\n" in text
+    verify = text.split("## Required Actions", 1)[1].split("\n## ", 1)[0]
+    assert (
+        "zgrep -F -e 'cart total rounded half-even' -- \"${ZGREP_FILES[@]}\" </dev/null\n" in verify
+    )
     assert "logs/app-1.log" not in verify
-    assert "reporter verify SPEC.toml\n" in text
+    assert "reporter verify SPEC.toml\n" in verify
 
 
 def test_several_expected_texts(not_deployed: Bundle) -> None:
@@ -342,6 +369,8 @@ def test_several_expected_texts(not_deployed: Bundle) -> None:
     bundle = make_not_deployed(spec=spec)
     bundle = bundle.model_copy(update={"hotfixes": bundle.hotfixes[:1]})
     text = md(bundle)
-    assert "**Expected logs:**\n\n- `Requested platforms`: No such log entry found" in text
-    assert "- `WebSocket client connected`: 1 matching event between" in text
-    assert "Latest `WebSocket client connected`:\n\n```\n2025-11-26T10:48:36Z" in text
+    assert (
+        "- **Expected logs:** `Requested platforms`: not seen in the window; "
+        "`WebSocket client connected`: seen in the window (F"
+    ) in text
+    assert "2025-11-26T10:48:36Z [ecs/backend/9f1c2d3e] WebSocket client connected: cfeb" in text

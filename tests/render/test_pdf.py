@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -94,3 +96,57 @@ def test_rendering_fetches_nothing(local_server: tuple[str, list[str]]) -> None:
     )
     assert html_to_pdf(page).startswith(b"%PDF-")
     assert hits == []
+
+
+# --------------------------------------------------------------------------- a document
+
+
+def test_the_pdf_is_tagged_for_assistive_tools(not_deployed: Bundle) -> None:
+    reader = PdfReader(io.BytesIO(render(not_deployed, OutputFormat.PDF)))
+    root: Any = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert root["/Lang"] == "en"
+    assert b"pdfuaid" in root["/Metadata"].get_object().get_data()  # PDF/UA-1
+
+
+def test_a_long_report_opens_with_a_table_of_contents(not_deployed: Bundle) -> None:
+    reader = PdfReader(io.BytesIO(render(not_deployed, OutputFormat.PDF)))
+    assert len(reader.pages) >= 4
+    first = reader.pages[0].extract_text()
+    assert "Contents" in first
+    # Each section with the page it starts on, as WeasyPrint laid it out.
+    starts = {}
+    for number, page in enumerate(reader.pages, start=1):
+        for heading in ("Timeline", "Appendix A: All Checks"):
+            if heading not in starts and f"\n{heading}\n" in f"\n{page.extract_text()}\n":
+                starts[heading] = number
+    assert set(starts) == {"Timeline", "Appendix A: All Checks"}
+    for heading, number in starts.items():
+        assert re.search(rf"{re.escape(heading)}[ .]*{number}\b", first), (heading, number)
+
+
+def test_a_short_report_has_no_table_of_contents(verified: Bundle) -> None:
+    reader = PdfReader(io.BytesIO(render(verified, OutputFormat.PDF)))
+    assert len(reader.pages) < 4
+    assert "Contents" not in reader.pages[0].extract_text()
+
+
+def test_the_cover_shows_the_verdict_as_a_shape_and_a_word(
+    not_deployed: Bundle, verified: Bundle, inconclusive: Bundle
+) -> None:
+    for bundle, word in (
+        (not_deployed, "NOT DEPLOYED"),
+        (verified, "VERIFIED"),
+        (inconclusive, "INCONCLUSIVE"),
+    ):
+        page = render(bundle, OutputFormat.HTML).decode("utf-8")
+        cover = page.split('<header class="cover', 1)[1].split("</header>", 1)[0]
+        assert f'<span class="badge-word">{word}</span>' in cover
+        assert 'aria-label="Verdict: ' in cover
+        shape = {"NOT DEPLOYED": '<polygon points="12.5,2', "VERIFIED": "<circle"}.get(
+            word, '<polygon points="20,2 39,37 1,37"'
+        )
+        assert shape in cover
+        first = PdfReader(io.BytesIO(render(bundle, OutputFormat.PDF))).pages[0].extract_text()
+        assert word in first

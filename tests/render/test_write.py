@@ -105,11 +105,27 @@ def test_template_dir_overrides_by_name(not_deployed: Bundle, tmp_path: Path) ->
     )
     (tmp_path / "report.css").write_text("body { color: rebeccapurple; }\n", encoding="utf-8")
     md = render(not_deployed, OutputFormat.MD, tmp_path).decode()
-    assert "- FAILED: FAIL `multi-platform-parsing.image_after_fix`" in md
+    assert "| `multi-platform-parsing.image_after_fix` | FAILED: FAIL |" in md
     assert "## Executive Summary" in md  # report.md.j2 still the packaged one
     page = render(not_deployed, OutputFormat.HTML, tmp_path).decode()
     assert "rebeccapurple" in page
     assert "counter(pages)" not in page
+
+
+def test_one_section_overrides_alone(not_deployed: Bundle, tmp_path: Path) -> None:
+    """A team changes one section (a partial) and keeps every other one."""
+    (tmp_path / "sections").mkdir()
+    (tmp_path / "sections" / "timeline.md.j2").write_text(
+        "## Our Timeline\n\n{{ view.timeline.moments|length }} moments.\n\n", encoding="utf-8"
+    )
+    md = render(not_deployed, OutputFormat.MD, tmp_path).decode()
+    assert "## Our Timeline\n\n8 moments.\n" in md
+    assert "```mermaid" not in md
+    assert "## Executive Summary" in md
+    assert "## Appendix A: All Checks" in md
+    page = render(not_deployed, OutputFormat.HTML, tmp_path).decode()
+    assert "Our Timeline</h2>" in page
+    assert '<figure class="timeline">' not in page  # the SVG was the section's
 
 
 def test_whole_report_template_override(not_deployed: Bundle, tmp_path: Path) -> None:
@@ -139,8 +155,18 @@ def test_environment_is_built_once_per_folder(tmp_path: Path) -> None:
 
 def test_every_format_has_a_renderer() -> None:
     assert set(RENDERERS) == set(OutputFormat)
-    assert {f.value for f in OutputFormat} == {"md", "pdf", "html", "json"}
-    for name in ("report.md.j2", "macros.md.j2", "report.html.j2", "report.css"):
+    assert {f.value for f in OutputFormat} >= {"md", "pdf", "html", "json", "summary"}
+    for name in (
+        "report.md.j2",
+        "postmortem.md.j2",
+        "macros.md.j2",
+        "labels.j2",
+        "report.html.j2",
+        "report.css",
+        "summary.md.j2",
+        "sections/summary.md.j2",
+        "blocks/timeline.svg.j2",
+    ):
         assert (packaged_templates() / name).is_file()
 
 
