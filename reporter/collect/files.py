@@ -43,6 +43,7 @@ from __future__ import annotations
 import bisect
 import bz2
 import codecs
+import functools
 import heapq
 import importlib
 import json
@@ -50,6 +51,7 @@ import lzma
 import os
 import queue
 import re
+import stat
 import threading
 import zlib
 from collections import Counter
@@ -70,7 +72,7 @@ from reporter.collect.logformats import (
     shape_after,
 )
 from reporter.collect.matching import EXCERPTS, KEPT_CHARS, Marker
-from reporter.collect.scan import Matcher
+from reporter.collect.scan import EngineUnavailable, LineRules, LineScan, Matcher
 from reporter.errors import Cancelled
 from reporter.model import (
     EvidenceError,
@@ -106,6 +108,9 @@ MAX_EVENT_CHARS = 1024 * 1024
 """Longest text kept for one event (for texts that span lines, and for excerpts)."""
 WORKERS = 4
 """Files read at once."""
+SIMD_MIN_BYTES = 1024 * 1024
+"""Blocks shorter than this are not read by one SIMD pass (its rules take ~20 ms to build,
+once per layout and part of the window)."""
 UNDATED_EXCERPTS = 5
 """Lines with no known time kept per text (the first ones read)."""
 CANCEL_LINES = 8192
@@ -171,8 +176,8 @@ class _Source:
         if self.compression != "none":
             self.decompressor = self._new()
 
-    def _raw(self, size: int = RAW_BYTES) -> bytes:
-        chunk = self.handle.read(size)
+    def _raw(self, size: int | None = None) -> bytes:
+        chunk = self.handle.read(RAW_BYTES if size is None else size)  # RAW_BYTES as it is now
         if chunk:
             self.on_raw(len(chunk))
         return chunk
@@ -316,6 +321,84 @@ class _Prefetch:
         self.thread.join()
 
 
+class _PlainFile:
+    """An uncompressed regular file, read with ``os.pread``.
+
+    Same ``read``/``unread`` as :class:`_Source` (``unread`` goes back in the file), and
+    :meth:`pieces`: each block is read from the newline that ends the line before it, so
+    a block needs no joining. ``on_raw`` hears each byte of the file once, however often
+    it is read.
+    """
+
+    compression: Compression = "none"
+
+    def __init__(self, handle: BinaryIO, on_raw: Callable[[int], None]) -> None:
+        self.fd = handle.fileno()
+        self.on_raw = on_raw
+        self.offset = 0
+        self.heard = 0
+        self.failed: BaseException | None = None
+
+    def _pread(self, size: int, offset: int) -> bytes:
+        data = os.pread(self.fd, size, offset)
+        end = offset + len(data)
+        if end > self.heard:
+            self.on_raw(end - self.heard)
+            self.heard = end
+        return data
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes from where the last read ended; ``b""`` at the end."""
+        if self.failed is not None:
+            raise self.failed
+        data = self._pread(n, self.offset)
+        self.offset += len(data)
+        return data
+
+    def unread(self, data: bytes) -> None:
+        """Give back the last bytes read: the next ``read`` starts ``len(data)`` earlier."""
+        self.offset -= len(data)
+
+    def pieces(self) -> Iterator[_Block | _Tail]:
+        """As :func:`_pieces`, from the current offset (a line's start)."""
+        if self.failed is not None:
+            raise self.failed
+        start = self.offset  # the line a block starts with
+        while True:
+            size = BLOCK_BYTES + 1
+            if start == 0:
+                data = b"\n" + self._pread(BLOCK_BYTES, 0)
+            else:
+                data = self._pread(size, start - 1)  # from the newline before the line
+            if len(data) <= 1:
+                return
+            cut = data.rfind(b"\n")
+            if cut == len(data) - 1:
+                yield _Block(data)
+                start += cut
+            elif len(data) < size:
+                yield _Block(data + b"\n")  # a last line without its newline
+                return
+            elif cut:
+                yield _Block(data[: cut + 1])
+                start += cut
+            else:  # a line longer than a block: its start is the line, the rest is searched
+                yield _Block(data + b"\n", tail=True)
+                at = start + BLOCK_BYTES
+                while True:
+                    rest = self._pread(BLOCK_BYTES, at)
+                    if not rest:
+                        return
+                    end = rest.find(b"\n")
+                    if end != -1:
+                        if end:
+                            yield _Tail(rest[:end])
+                        start = at + end + 1
+                        break
+                    yield _Tail(rest)
+                    at += len(rest)
+
+
 @dataclass
 class _Block:
     """Whole lines: ``data`` starts with ``\\n`` (the end of the line before) and ends with
@@ -332,8 +415,11 @@ class _Tail:
     data: bytes
 
 
-def _pieces(source: _Source | _Prefetch) -> Iterator[_Block | _Tail]:
+def _pieces(source: _Source | _Prefetch | _PlainFile) -> Iterator[_Block | _Tail]:
     """The file's bytes as blocks of whole lines, and tails of lines longer than a block."""
+    if isinstance(source, _PlainFile):
+        yield from source.pieces()
+        return
     carry = b""
     while True:
         chunk = source.read(BLOCK_BYTES)
@@ -495,6 +581,8 @@ class _Fast:
     """The pattern after the fraction (zone and guards)."""
     name: str
     """The format's name in :class:`~reporter.model.FileStats`."""
+    separator: bytes = b"T"
+    """Between the date and the time: ``T``, ``t`` or a space."""
 
     @classmethod
     def build(cls, separator: bytes, fraction: bytes, zone: bytes | None) -> _Fast:
@@ -517,6 +605,7 @@ class _Fast:
             fraction=fraction,
             after=after,
             name="python-logging" if fraction == b"," else "iso8601",
+            separator=separator,
         )
 
     def seconds(self, key: bytes) -> re.Pattern[bytes]:
@@ -558,6 +647,237 @@ def _choose_fast(data: bytes, parser: LineParser) -> _Fast | None:
     if seen * 2 < sampled:
         return None
     return _Fast.build(separator, fraction, zone)
+
+
+# --------------------------------------------------------------------------- one SIMD pass
+
+# With Hyperscan, a block of an ISO file is read by one pass that finds the texts, every
+# line that is indented or empty, and every line that is neither that nor a line the bulk
+# rules date (``_Fast.line``) to a minute of one part of the window ("flagged"). A block
+# whose lines all fall in one part — before the window, in it, or after it — is then
+# counted by ``bytes.count``: its dated lines are its lines less its continuation lines,
+# and only the flagged lines and those holding a text are parsed one by one.
+
+_KEY_WIDTH = 16
+"""``2025-11-26T10:49``: the minute a bulk-rule line starts with."""
+_DIGITS = b"0123456789"
+_CONTINUATION_FIRST = b" \t\n\r"
+_CRI_TAIL = rb"\x20(?:stdout|stderr)\x20[FP](?:\x20|\r?\n)"
+_ABBR_HS = _ABBR
+
+
+def _calendar(separator: bytes) -> bytes:
+    """Flags the keys :func:`_flag_key` lets through but the calendar and the clock have not."""
+    return (
+        rb"\n(?:(?:000[01]|9999)-"  # year 0 is no date; years 1 and 9999 are read line by line
+        rb"|[0-9]{4}-(?:00|1[3-9]"  # month 0 or 13 to 19
+        rb"|02-3|(?:0[469]|11)-31"  # 30 or 31 February, 31 of a 30-day month
+        rb"|[0-9]{2}-(?:00|3[2-9]|[0-9]{2}" + _hs_literal(separator) + rb"2[4-9]))"  # day, hour
+        rb"|(?:[0-9]{2}(?:[02468][1235679]|[13579][01345789])"  # 29 February of a year that
+        rb"|(?:[02468][1235679]|[13579][01345789])00)-02-29)"  # is not a leap year
+    )
+
+
+Category = Literal["before", "in", "after"]
+
+
+def _hs_class(chars: bytes, negate: bool = False) -> bytes:
+    """A Hyperscan character class of ``chars`` (or of every other byte)."""
+    if not chars and negate:
+        return rb"[\x00-\xff]"
+    runs: list[list[int]] = []
+    for c in sorted(set(chars)):
+        if runs and runs[-1][1] == c - 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    inside = b"".join(b"\\x%02x" % a if a == b else b"\\x%02x-\\x%02x" % (a, b) for a, b in runs)
+    return b"[" + (b"^" if negate else b"") + inside + b"]"
+
+
+def _hs_literal(text: bytes) -> bytes:
+    return b"".join(b"\\x%02x" % c for c in text)
+
+
+def _key_allowed(position: int, separator: int) -> bytes:
+    """The bytes a key may have at ``position``; :func:`_calendar` flags the keys that are
+    no minute (month 13, day 32, hour 24, 30 February…)."""
+    if position in (4, 7):
+        return b"-"
+    if position == 5:  # month
+        return b"01"
+    if position == 8:  # day
+        return b"0123"
+    if position == 10:
+        return bytes([separator])
+    if position == 11:  # hour
+        return b"012"
+    if position == 13:
+        return b":"
+    if position == 14:  # minutes
+        return b"012345"
+    return _DIGITS
+
+
+def _flag_key(separator: bytes, low: bytes | None, high: bytes | None) -> bytes:
+    """A pattern for every line start that is not a continuation line (indented or empty)
+    nor starts with a valid minute key in ``[low, high]`` (None: unbounded).
+
+    Written as nested alternatives (``(?:[^a]|a(?:[^b]|b…))``), which Hyperscan runs as a
+    small automaton: the same pattern as a flat alternation costs six times as much.
+    """
+    sep = separator[0]
+
+    def node(position: int, tight_low: bool, tight_high: bool) -> bytes:
+        allowed = _key_allowed(position, sep)
+        if tight_low and low is not None:
+            allowed = bytes(c for c in allowed if c >= low[position])
+        if tight_high and high is not None:
+            allowed = bytes(c for c in allowed if c <= high[position])
+        groups: dict[tuple[bool, bool], bytearray] = {}
+        for c in allowed:
+            state = (
+                tight_low and low is not None and c == low[position],
+                tight_high and high is not None and c == high[position],
+            )
+            groups.setdefault(state, bytearray()).append(c)
+        first = _CONTINUATION_FIRST if position == 0 else b""
+        alternatives = [_hs_class(allowed + first, negate=True)]
+        if position == 0:
+            alternatives.append(rb"\r[^\n]")
+        if position + 1 < _KEY_WIDTH:  # a valid key's last byte flags nothing
+            for (next_low, next_high), chars in groups.items():
+                alternatives.append(
+                    _hs_class(bytes(chars)) + node(position + 1, next_low, next_high)
+                )
+        return b"(?:" + b"|".join(alternatives) + b")"
+
+    return rb"\n" + node(0, low is not None, high is not None)
+
+
+def _flag_rest(separator: bytes, fraction: bytes, zone: bytes | None) -> bytes:
+    """A pattern for every line that starts with a minute key (valid or not: the key is
+    :func:`_flag_key`'s business) and goes on with what ``_Fast.line`` does not match: the
+    seconds, the fraction, the zone and the guards of ``_Fast.build``."""
+    other = b"," if fraction == b"." else b"."
+    frac = _hs_literal(fraction)
+    if zone is None:
+        spaced = (
+            rb"\x20(?:[+-][0-9]{4}[^0-9]|(?:" + _ABBR_HS + rb")[^A-Za-z0-9]"
+            rb"|(?:stdout|stderr)\x20[FP](?:\x20|\r?\n))"
+        )
+        after_digits = rb"(?:[.,Zz]|[+-][0-9]|" + spaced + b")"
+        after = (
+            rb"(?:[0-9]|" + _hs_literal(other) + rb"|[Zz]|[+-][0-9]|" + frac
+            + rb"(?:[^0-9]|[0-9]+" + after_digits + b")|" + spaced + b")"
+        )  # fmt: skip
+    else:
+        named = len(zone.strip()) > 1 and zone[-1:].isalpha()
+        guard = rb"[A-Za-z0-9]" if named else rb"[0-9]"
+        chain = b"(?:" + guard + b"|" + _CRI_TAIL + b")"  # after the zone
+        for c in reversed(zone[1:]):  # the zone's other bytes: each is wrong or goes on
+            chain = (
+                b"(?:" + _hs_class(bytes([c]), negate=True) + b"|" + _hs_literal(bytes([c]))
+                + chain + b")"
+            )  # fmt: skip
+        z0 = zone[:1]
+        after = (
+            b"(?:" + _hs_class(fraction + z0, negate=True) + b"|" + frac
+            + rb"(?:[^0-9]|[0-9]+(?:" + _hs_class(_DIGITS + z0, negate=True) + b"|"
+            + _hs_literal(z0) + chain + b"))|" + _hs_literal(z0) + chain + b")"
+        )  # fmt: skip
+    key = rb"\n[0-9]{4}-[0-9]{2}-[0-9]{2}" + _hs_literal(separator) + rb"[0-9]{2}:[0-9]{2}"
+    return key + rb"(?:[^:]|:(?:[^0-5]|[0-5](?:[^0-9]|[0-9]" + after + b")))"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_LOCAL = datetime(1970, 1, 1)
+_MINUTE = timedelta(minutes=1)
+_FIRST_KEY = (datetime(2, 1, 1) - _EPOCH_LOCAL) // _MINUTE
+_LAST_KEY = (datetime(9998, 12, 31, 23, 59) - _EPOCH_LOCAL) // _MINUTE
+"""The minutes (since 1970, local) whose keys the calendar pattern lets through."""
+
+
+@dataclass(frozen=True)
+class _WindowKeys:
+    """The three parts of the window — the minutes wholly before it, wholly in it, wholly
+    after it — as ranges of one layout's minute keys, for timestamps written at a fixed
+    ``offset`` from UTC. Keys compare as bytes like the minutes they name. A minute the
+    window's start or end cuts belongs to no part."""
+
+    parts: tuple[tuple[Category, bytes | None, bytes | None], ...]
+    """``(part, low, high)``, both inclusive, None for no bound; empty parts left out."""
+
+    @classmethod
+    def of(
+        cls, since: datetime, until: datetime, offset: timedelta, separator: bytes
+    ) -> _WindowKeys:
+        first, cut = divmod(since - _EPOCH, _MINUTE)  # the minute ``since`` falls in
+        last, rest = divmod(until - _EPOCH, _MINUTE)
+        first_in = first if not cut else first + 1
+        last_in = last if rest == _MINUTE - timedelta(microseconds=1) else last - 1
+        shift = offset // _MINUTE
+        bounds: tuple[tuple[Category, int | None, int | None], ...] = (
+            ("before", None, first - 1),
+            ("in", first_in, last_in),
+            ("after", last + 1, None),
+        )
+        parts: list[tuple[Category, bytes | None, bytes | None]] = []
+        for name, low, high in bounds:
+            low = None if low is None else low + shift
+            high = None if high is None else high + shift
+            if low is not None and high is not None and low > high:
+                continue
+            if (high is not None and high < _FIRST_KEY) or (low is not None and low > _LAST_KEY):
+                continue
+            parts.append(
+                (
+                    name,
+                    None if low is None or low < _FIRST_KEY else _key(low, separator),
+                    None if high is None or high > _LAST_KEY else _key(high, separator),
+                )
+            )
+        return cls(tuple(parts))
+
+    def part(self, key: bytes) -> Category | None:
+        """The part of the window a minute key falls in; None when the window cuts it."""
+        for name, low, high in self.parts:
+            if (low is None or key >= low) and (high is None or key <= high):
+                return name
+        return None
+
+    def bounds(self, part: Category) -> tuple[bytes | None, bytes | None] | None:
+        for name, low, high in self.parts:
+            if name == part:
+                return low, high
+        return None
+
+
+def _key(minute: int, separator: bytes) -> bytes:
+    at = _EPOCH_LOCAL + minute * _MINUTE
+    sep = separator.decode("latin-1")
+    return f"{at.year:04d}-{at.month:02d}-{at.day:02d}{sep}{at.hour:02d}:{at.minute:02d}".encode()
+
+
+@functools.lru_cache(maxsize=64)
+def _line_rules(
+    needles: tuple[bytes, ...],
+    separator: bytes,
+    fraction: bytes,
+    zone: bytes | None,
+    low: bytes | None,
+    high: bytes | None,
+) -> LineRules | None:
+    """The one-pass rules for a layout and a part of the window; None without Hyperscan."""
+    flagged = [
+        _flag_key(separator, low, high),
+        _flag_rest(separator, fraction, zone),
+        _calendar(separator),
+    ]
+    try:
+        return LineRules(needles, flagged)
+    except EngineUnavailable:
+        return None
 
 
 # --------------------------------------------------------------------------- one file
@@ -612,6 +932,10 @@ class _FileScan:
         self.shape: str | None = None
         self.undated_line: tuple[int, bytes, set[int]] | None = None
         self.fast: _Fast | None = None
+        self.keys: _WindowKeys | None = None
+        """The window as minute keys of ``fast``'s layout, when one SIMD pass can read it."""
+        self.blocks: Counter[str] = Counter()
+        """How many blocks were read by each way (``simd``, ``bulk``, ``lines``): for tests."""
         self.sampled = False
         self.newlines = 0
         """Newlines in the block being read (one more than its lines)."""
@@ -624,11 +948,15 @@ class _FileScan:
         compression: Compression = "none"
         try:
             with self.path.open("rb") as handle:
-                plain = _Source(handle, self._raw)
-                compression = plain.compression
-                source: _Source | _Prefetch = plain
-                if compression != "none":
-                    source = _Prefetch(plain)
+                source: _Source | _Prefetch | _PlainFile
+                if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and (
+                    sniff(os.pread(handle.fileno(), 6, 0)) == "none"
+                ):
+                    source = _PlainFile(handle, self._raw)
+                else:
+                    plain = _Source(handle, self._raw)
+                    compression = plain.compression
+                    source = plain if compression == "none" else _Prefetch(plain)
                 try:
                     if self._is_export(source):
                         self._export(source)
@@ -650,7 +978,7 @@ class _FileScan:
         if self.cancel is not None and self.cancel.is_set():
             raise Cancelled()
 
-    def _lines(self, source: _Source | _Prefetch) -> None:
+    def _lines(self, source: _Source | _Prefetch | _PlainFile) -> None:
         window = b""  # the end of the piece before, for a text that straddles a long line's cut
         for piece in _pieces(source):
             self._check_cancel()
@@ -662,16 +990,26 @@ class _FileScan:
                     window = piece.data[len(piece.data) - self.overlap :]
                 continue
             data = piece.data
-            self.newlines = data.count(b"\n")
             if not self.sampled:
                 self.sampled = True
                 if self.bulk:
                     self.fast = _choose_fast(data, self.parser)
+                    self.keys = self._window_keys(self.fast)
+            fast = self.fast
+            if fast is not None and not piece.tail and len(data) >= SIMD_MIN_BYTES:
+                rules = self._rules_for(data, fast)
+                if rules is not None:
+                    self._simd_block(data, rules[0].scan(data), fast, rules[1])
+                    self.lines += self.newlines - 1
+                    continue
+            self.newlines = data.count(b"\n")
             hits = self.matcher.find(data) if self.texts.scanned else []
             hits = [(end, self.texts.scanned[i]) for end, i in hits]
-            if self.fast is not None and not piece.tail:
-                self._fast_block(data, hits, self.fast)
+            if fast is not None and not piece.tail:
+                self.blocks["bulk"] += 1
+                self._fast_block(data, hits, fast)
             else:
+                self.blocks["lines"] += 1
                 self._run(data, 1, len(data), self.lines, hits, 0)
             self.lines += self.newlines - 1
             window = data[-self.overlap - 1 : -1] if piece.tail and self.overlap else b""
@@ -689,6 +1027,132 @@ class _FileScan:
             for index in found - seen:
                 self._unknown(index, line_no, line)
             seen |= found
+
+    # ------------------------------------------------------------------ one SIMD pass
+
+    def _window_keys(self, fast: _Fast | None) -> _WindowKeys | None:
+        """The window in ``fast``'s minute keys, when its timestamps are at a fixed offset
+        from UTC and Hyperscan finds the texts; else None (the blocks are read otherwise)."""
+        if fast is None or self.matcher.engine != "hyperscan":
+            return None
+        if fast.zone is None and self.parser.zone is not UTC:
+            return None  # local time: a clock change repeats or skips minutes
+        local = datetime(2000, 1, 1, 12)
+        probe = self._minute(_key((local - _EPOCH_LOCAL) // _MINUTE, fast.separator), fast)
+        if probe is None:
+            return None
+        offset = local - probe.replace(tzinfo=None)
+        if offset % _MINUTE:
+            return None
+        return _WindowKeys.of(self.since, self.until, offset, fast.separator)
+
+    def _rules_for(self, data: bytes, fast: _Fast) -> tuple[LineRules, Category] | None:
+        """The one-pass rules for a block whose first and last dated lines fall in one part
+        of the window (a guess: the pass flags every line that does not); else None."""
+        keys = self.keys
+        if keys is None:
+            return None
+        first = fast.keys.search(data)
+        if first is None:
+            return None
+        position = data.rfind(b"\n", 0, len(data) - 1) + 1
+        for _ in range(64):
+            last = fast.keys.match(data, position - 1)
+            if last is not None:
+                break
+            if position <= 1:
+                return None
+            position = data.rfind(b"\n", 0, position - 1) + 1
+        else:
+            return None
+        part = keys.part(first[1])
+        if part is None or keys.part(last[1]) != part:
+            return None
+        bounds = keys.bounds(part)
+        assert bounds is not None
+        needles = tuple(self.texts.encoded[i] for i in self.texts.scanned)
+        rules = _line_rules(needles, fast.separator, fast.fraction, fast.zone, *bounds)
+        return None if rules is None else (rules, part)
+
+    def _simd_block(self, data: bytes, scan: LineScan, fast: _Fast, part: Category) -> None:
+        """Account for a block by one SIMD pass (see "one SIMD pass" above): every line that
+        is not flagged, holds no text and is not a continuation line is a dated line in
+        ``part`` of the window; the others are read one by one. Sets ``self.newlines``."""
+        scanned = self.texts.scanned
+        hits = [(end, scanned[i]) for end, i in scan.hits]
+        wanted = [data.rfind(b"\n", 0, end - 1) + 1 for end in scan.flagged]
+        wanted.extend(data.rfind(b"\n", 0, end) + 1 for end, _ in hits)
+        if self.kind != DATED:
+            wanted.append(1)
+        if len(wanted) > len(data) // 1024 + 16:  # many lines to read: the other ways
+            del scan, wanted  # memory stays flat: the other way makes its own lists
+            self.newlines = data.count(b"\n")
+            self.blocks["bulk"] += 1
+            self._fast_block(data, hits, fast)
+            return
+        self.blocks["simd"] += 1
+        wanted.sort()
+        continued = scan.continued
+        spans: list[tuple[int, int]] = []
+        covered = 0
+        mark, newlines = 1, 1  # newlines in data[:mark]
+        in_spans = 0  # lines in the spans, and continuation lines among them
+        continued_in_spans = 0
+        hi = 0
+        for start in wanted:
+            if start < covered:
+                continue
+            begin = start
+            while begin > 1 and not fast.line.match(data, begin - 1):
+                begin = data.rfind(b"\n", 0, begin - 1) + 1
+            after = fast.line.search(data, start)
+            stop = after.start() + 1 if after is not None else len(data)
+            if spans or fast.line.match(data, begin - 1):
+                self._close()  # the event before ended at the dated line ``begin``
+            newlines += data.count(b"\n", mark, begin)
+            hi = bisect.bisect_right(hits, (begin, -1), lo=hi)
+            hi = self._run(data, begin, stop, self.lines + newlines - 1, hits, hi)
+            lines = data.count(b"\n", begin, stop)
+            newlines += lines
+            in_spans += lines
+            continued_in_spans += bisect.bisect_left(continued, stop) - bisect.bisect_left(
+                continued, begin
+            )
+            mark = stop
+            spans.append((begin, stop))
+            covered = stop
+        newlines += data.count(b"\n", mark)
+        self.newlines = newlines
+        bulk = newlines - 1 - in_spans - (len(continued) - continued_in_spans)
+        assert bulk >= 0, "every line outside the spans is dated or continues one"
+        if not bulk:
+            return  # no dated line outside the spans: the state the spans left goes on
+        self.events += bulk
+        self.formats[fast.name] += bulk
+        if part == "in":
+            self.in_window += bulk
+        else:
+            self.outside += bulk
+        gaps = _gaps(spans, len(data))
+        first = self._first_in(data, fast, gaps)
+        assert first is not None
+        self._seen(data, first)
+        last = self._last_in(data, fast, gaps)
+        assert last is not None
+        self._carry(data, last, reaches_end=bool(spans) and spans[-1][1] == len(data))
+        if part == "in" and (self.live is None or self.live[0] > self.lines):
+            self._live_at(data, first)
+
+    def _live_at(self, data: bytes, position: int) -> None:
+        """The dated line at ``position``, in the window: the live event if none before."""
+        line_no = self._line_number(data, position)
+        if self.live is not None and self.live[0] < line_no:
+            return
+        stamp = self._stamp_at(data, position)
+        if self.since <= stamp.when <= self.until:
+            stop = data.index(b"\n", position)
+            event = _Event(stamp.when, line_no, stamp, data[position:stop])
+            self.live = (line_no, self._excerpt_of(event, event.parts[0]))
 
     # ------------------------------------------------------------------ line by line
 
@@ -1089,7 +1553,7 @@ class _FileScan:
 
     # ------------------------------------------------------------------ CloudWatch exports
 
-    def _is_export(self, source: _Source | _Prefetch) -> bool:
+    def _is_export(self, source: _Source | _Prefetch | _PlainFile) -> bool:
         """Whether the file is a CloudWatch export document (its first bytes are kept)."""
         head = b""
         try:
@@ -1103,7 +1567,7 @@ class _FileScan:
         source.unread(head)
         return _EXPORT.match(head) is not None
 
-    def _export(self, source: _Source | _Prefetch) -> None:
+    def _export(self, source: _Source | _Prefetch | _PlainFile) -> None:
         """A CloudWatch export document: each event of its ``events`` array, in order."""
         self.formats["cloudwatch-export"] += 0
         decoder = json.JSONDecoder()
@@ -1304,8 +1768,10 @@ def _collect(
     on_bytes: Callable[[int], None] | None = None,
     cancel: threading.Event | None = None,
     bulk: bool,
+    blocks: Counter[str] | None = None,
 ) -> LogsEvidence:
-    """:func:`collect_files`; ``bulk=False`` parses every line one by one (for tests)."""
+    """:func:`collect_files`; ``bulk=False`` parses every line one by one, ``blocks`` counts
+    the blocks read by each way (for tests)."""
     texts = _Texts.of([m.text for m in markers])
     matcher = Matcher([texts.encoded[i] for i in texts.scanned])
     displays = [redactor(display_name(p, base_dir)) for p in paths]
@@ -1317,7 +1783,7 @@ def _collect(
                 on_bytes(size)
 
     def scan(path: Path, display: str) -> _Result:
-        return _FileScan(
+        reader = _FileScan(
             path,
             display,
             since,
@@ -1329,7 +1795,12 @@ def _collect(
             heard,
             cancel,
             bulk=bulk,
-        ).run()
+        )
+        result = reader.run()
+        if blocks is not None:
+            with lock:
+                blocks.update(reader.blocks)
+        return result
 
     results = _read_all(scan, paths, displays, cancel)
     return _evidence(results, displays, since, until, markers, redactor)

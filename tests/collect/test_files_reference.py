@@ -241,6 +241,12 @@ WINDOWS = (
 )
 
 
+WAYS = ("simd", "bulk", "lines")
+"""The collector's ways of reading a block, each compared with the reference: one SIMD
+pass (the window's parts as minute keys; blocks of any size), the bulk rules' regular
+expressions (no SIMD pass), and line by line."""
+
+
 def _compare(
     paths: Sequence[Path],
     base: Path,
@@ -269,10 +275,16 @@ def _compare_texts(
 ) -> None:
     ref_files, ref_texts = reference(paths, since, until, texts, options)
     markers = [Marker(t, ("retired",)) for t in texts]
-    for bulk in (True, False):
-        evidence = files._collect(
-            paths, base, since, until, markers, Redactor(), options=options, bulk=bulk
-        )
+    for way in WAYS:
+        bulk = way != "lines"
+        saved = files.SIMD_MIN_BYTES
+        files.SIMD_MIN_BYTES = 0 if way == "simd" else 1 << 62
+        try:
+            evidence = files._collect(
+                paths, base, since, until, markers, Redactor(), options=options, bulk=bulk
+            )
+        finally:
+            files.SIMD_MIN_BYTES = saved
         assert evidence.error is None
         for stats, ref in zip(evidence.file_stats, ref_files, strict=True):
             assert (
@@ -284,7 +296,7 @@ def _compare_texts(
                 stats.last_timestamp,
             ) == (ref.lines, ref.events, ref.in_window, ref.undated, ref.first, ref.last), (
                 stats.path,
-                bulk,
+                way,
             )
         for match, ref_text in zip(evidence.matches, ref_texts, strict=True):
             assert (
@@ -301,7 +313,7 @@ def _compare_texts(
                 ref_text.last,
             ), (
                 match.text,
-                bulk,
+                way,
             )
             assert [e.location for e in match.unknown_time_excerpts] == ref_text.unknown_at[:5]
         assert evidence.events_scanned == sum(r.in_window for r in ref_files)
@@ -327,8 +339,16 @@ def test_all_data_files_at_once_count_like_the_reference() -> None:
     _compare(sorted(DATA.iterdir()), DATA, SINCE, UNTIL, TEXTS)
 
 
-def test_small_blocks_count_like_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(files, "BLOCK_BYTES", 97)
+_LONGEST = max(
+    len(line) for p in DATA.iterdir() for line in decompress(p.read_bytes()).split(b"\n")
+)
+
+
+@pytest.mark.parametrize("block", [_LONGEST + 1, 397, 1024])
+def test_small_blocks_count_like_the_reference(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    """Blocks a little longer than the longest line (a longer line is dated by its first
+    block: see test_files.py), so that every file is read in many blocks."""
+    monkeypatch.setattr(files, "BLOCK_BYTES", block)
     monkeypatch.setattr(files, "RAW_BYTES", 31)
     _compare(sorted(DATA.iterdir()), DATA, SINCE, UNTIL, TEXTS)
 
