@@ -101,14 +101,19 @@ __all__ = [
 OPERATION = "read file"
 
 BLOCK_BYTES = 4 * 1024 * 1024
-"""Decompressed bytes handled at a time; a longer line is read in several pieces."""
+"""The longest line read whole (a longer one is dated by its first ``BLOCK_BYTES`` and
+searched in pieces)."""
+READ_BYTES = 1024 * 1024
+"""Bytes handled at a time (decompressed bytes for a compressed file), but for a longer
+line: a block this size stays in the CPU's caches through the passes over it, and the
+allocator reuses its memory (4 MiB blocks cost page faults again and again)."""
 RAW_BYTES = 1024 * 1024
 """Bytes read from a file at a time (compressed bytes for a compressed file)."""
 MAX_EVENT_CHARS = 1024 * 1024
 """Longest text kept for one event (for texts that span lines, and for excerpts)."""
 WORKERS = 4
 """Files read at once."""
-SIMD_MIN_BYTES = 1024 * 1024
+SIMD_MIN_BYTES = 256 * 1024
 """Blocks shorter than this are not read by one SIMD pass (its rules take ~20 ms to build,
 once per layout and part of the window)."""
 UNDATED_EXCERPTS = 5
@@ -280,7 +285,7 @@ class _Prefetch:
     def _work(self) -> None:
         try:
             while not self.stop.is_set():
-                data = self.source.read(BLOCK_BYTES)
+                data = self.source.read(_read_bytes())
                 self._put(data)
                 if not data:
                     return
@@ -365,14 +370,18 @@ class _PlainFile:
             raise self.failed
         start = self.offset  # the line a block starts with
         while True:
-            size = BLOCK_BYTES + 1
-            if start == 0:
-                data = b"\n" + self._pread(BLOCK_BYTES, 0)
-            else:
-                data = self._pread(size, start - 1)  # from the newline before the line
-            if len(data) <= 1:
-                return
-            cut = data.rfind(b"\n")
+            size = _read_bytes() + 1
+            while True:
+                if start == 0:
+                    data = b"\n" + self._pread(size - 1, 0)
+                else:
+                    data = self._pread(size, start - 1)  # from the newline before the line
+                if len(data) <= 1:
+                    return
+                cut = data.rfind(b"\n")
+                if cut or len(data) < size or size > BLOCK_BYTES:
+                    break
+                size = BLOCK_BYTES + 1  # a line longer than a read: read up to a block of it
             if cut == len(data) - 1:
                 yield _Block(data)
                 start += cut
@@ -415,6 +424,11 @@ class _Tail:
     data: bytes
 
 
+def _read_bytes() -> int:
+    """:data:`READ_BYTES`, but never more than :data:`BLOCK_BYTES` (as tests set them)."""
+    return min(READ_BYTES, BLOCK_BYTES)
+
+
 def _pieces(source: _Source | _Prefetch | _PlainFile) -> Iterator[_Block | _Tail]:
     """The file's bytes as blocks of whole lines, and tails of lines longer than a block."""
     if isinstance(source, _PlainFile):
@@ -422,7 +436,7 @@ def _pieces(source: _Source | _Prefetch | _PlainFile) -> Iterator[_Block | _Tail
         return
     carry = b""
     while True:
-        chunk = source.read(BLOCK_BYTES)
+        chunk = source.read(_read_bytes())
         if not chunk:
             if carry:
                 yield _Block(b"\n" + carry + b"\n")  # a last line without its newline
