@@ -558,6 +558,17 @@ class _Event:
 
 
 @dataclass
+class _Prepared:
+    """A block (or a long line's tail) and what :meth:`_FileScan._prepare` found in it:
+    ``scan`` and ``part`` when one SIMD pass read it, else the matcher's ``hits``."""
+
+    piece: _Block | _Tail
+    scan: LineScan | None = None
+    part: Category | None = None
+    hits: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
 class _Result:
     """One file read: its stats and tallies, merged in file order by the caller."""
 
@@ -954,6 +965,8 @@ class _FileScan:
         self.newlines = 0
         """Newlines in the block being read (one more than its lines)."""
         self.overlap = max((len(t) for t in texts.encoded), default=1) - 1
+        self.window = b""
+        """The end of the piece before, for a text across a long line's cut."""
 
     # ------------------------------------------------------------------ driving
 
@@ -993,40 +1006,73 @@ class _FileScan:
             raise Cancelled()
 
     def _lines(self, source: _Source | _Prefetch | _PlainFile) -> None:
-        window = b""  # the end of the piece before, for a text that straddles a long line's cut
-        for piece in _pieces(source):
-            self._check_cancel()
-            if isinstance(piece, _Tail):
-                self._tail(window, piece.data)
-                if len(piece.data) < self.overlap:
-                    window = (window + piece.data)[-self.overlap :]
-                else:
-                    window = piece.data[len(piece.data) - self.overlap :]
-                continue
-            data = piece.data
-            if not self.sampled:
-                self.sampled = True
-                if self.bulk:
-                    self.fast = _choose_fast(data, self.parser)
-                    self.keys = self._window_keys(self.fast)
-            fast = self.fast
-            if fast is not None and not piece.tail and len(data) >= SIMD_MIN_BYTES:
-                rules = self._rules_for(data, fast)
-                if rules is not None:
-                    self._simd_block(data, rules[0].scan(data), fast, rules[1])
-                    self.lines += self.newlines - 1
-                    continue
+        """Every line of the file, block by block. For a file of several blocks, the next
+        block is read and searched (both without the GIL) in a thread while this one is
+        accounted for."""
+        pieces = _pieces(source)
+
+        def produce() -> _Prepared | None:
+            piece = next(pieces, None)
+            return None if piece is None else self._prepare(piece)
+
+        if isinstance(source, _PlainFile) and os.fstat(source.fd).st_size <= 2 * _read_bytes():
+            while (item := produce()) is not None:
+                self._consume(item)
+            return
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="log-files-ahead")
+        try:
+            future = pool.submit(produce)
+            while (item := future.result()) is not None:
+                future = pool.submit(produce)
+                self._consume(item)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # no thread left reading
+
+    def _prepare(self, piece: _Block | _Tail) -> _Prepared:
+        """What a block needs that holds no GIL: the texts found (and, by one SIMD pass,
+        the lines to read and the continuation lines). The first block chooses the rules."""
+        if isinstance(piece, _Tail):
+            return _Prepared(piece)
+        data = piece.data
+        if not self.sampled:
+            self.sampled = True
+            if self.bulk:
+                self.fast = _choose_fast(data, self.parser)
+                self.keys = self._window_keys(self.fast)
+        fast = self.fast
+        if fast is not None and not piece.tail and len(data) >= SIMD_MIN_BYTES:
+            rules = self._rules_for(data, fast)
+            if rules is not None:
+                return _Prepared(piece, rules[0].scan(data), rules[1])
+        hits = self.matcher.find(data) if self.texts.scanned else []
+        return _Prepared(piece, hits=hits)
+
+    def _consume(self, item: _Prepared) -> None:
+        """Account for a block (or a long line's tail) prepared by :meth:`_prepare`."""
+        self._check_cancel()
+        piece = item.piece
+        if isinstance(piece, _Tail):
+            self._tail(self.window, piece.data)
+            if len(piece.data) < self.overlap:
+                self.window = (self.window + piece.data)[-self.overlap :]
+            else:
+                self.window = piece.data[len(piece.data) - self.overlap :]
+            return
+        data = piece.data
+        fast = self.fast
+        if item.scan is not None and item.part is not None and fast is not None:
+            self._simd_block(data, item.scan, fast, item.part)
+        else:
             self.newlines = data.count(b"\n")
-            hits = self.matcher.find(data) if self.texts.scanned else []
-            hits = [(end, self.texts.scanned[i]) for end, i in hits]
+            hits = [(end, self.texts.scanned[i]) for end, i in item.hits]
             if fast is not None and not piece.tail:
                 self.blocks["bulk"] += 1
                 self._fast_block(data, hits, fast)
             else:
                 self.blocks["lines"] += 1
                 self._run(data, 1, len(data), self.lines, hits, 0)
-            self.lines += self.newlines - 1
-            window = data[-self.overlap - 1 : -1] if piece.tail and self.overlap else b""
+        self.lines += self.newlines - 1
+        self.window = data[-self.overlap - 1 : -1] if piece.tail and self.overlap else b""
 
     def _tail(self, window: bytes, data: bytes) -> None:
         """More of the last line: its texts go to that line's event or undated line."""

@@ -719,3 +719,45 @@ def test_a_growing_file_is_read_by_the_simd_pass_but_where_the_window_cuts_it(
     # each edge minute has 60 lines (and their continuation lines), each text line a few
     assert parsed <= 2 * 70 + 10 * 3 + sum(blocks.values())
     assert parsed < lines / 100
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 900), st.sampled_from(GROWING_TEXTS)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sampled_from(("\n", "\r\n")),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from((7, 64, 333, 1 << 20)),
+)
+def test_reads_of_any_size_read_every_line_like_the_reference(
+    tmp_path: Path,
+    lines: list[tuple[int, int, str]],
+    ending: str,
+    final: bool,
+    packed: bool,
+    read: int,
+) -> None:
+    """Blocks are read ``READ_BYTES`` at a time and grow to ``BLOCK_BYTES`` for a longer
+    line (plain files with ``pread`` from a line's start, compressed ones through the
+    decompressor): every line, a text anywhere in it, and its time are read as the
+    reference reads them, whatever the sizes."""
+    kinds = ("2025-11-26T10:{:02d}:00Z {}", "  indented {}", "no time {}", "")
+    out = []
+    for n, (kind, width, text) in enumerate(lines):
+        body = "x" * width + f" {text} " + "y" * (width // 2)
+        out.append(kinds[kind].format(n % 60, body) if kind < 2 else kinds[kind].format(body))
+    data = (ending.join(out) + ending).encode()[: None if final else -len(ending)]
+    path = tmp_path / "read.log"
+    path.write_bytes(gzip.compress(data) if packed else data)
+    saved = files.BLOCK_BYTES, files.READ_BYTES, files.RAW_BYTES
+    files.BLOCK_BYTES, files.READ_BYTES, files.RAW_BYTES = 4096, read, max(read // 3, 1)
+    try:
+        _compare([path], tmp_path, SINCE, UNTIL, GROWING_TEXTS)
+    finally:
+        files.BLOCK_BYTES, files.READ_BYTES, files.RAW_BYTES = saved
