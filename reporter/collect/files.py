@@ -1013,27 +1013,36 @@ class _FileScan:
             raise Cancelled()
 
     def _lines(self, source: _Source | _Prefetch | _PlainFile) -> None:
-        """Every line of the file, block by block. For a file of several blocks, the next
-        block is read and searched (both without the GIL) in a thread while this one is
-        accounted for."""
+        """Every line of the file, block by block. For a file of several blocks, each block
+        is searched (Hyperscan holds no GIL) in a thread while the one before is accounted
+        for and the one after is read."""
         pieces = _pieces(source)
-
-        def produce() -> _Prepared | None:
-            piece = next(pieces, None)
-            return None if piece is None else self._prepare(piece)
-
         if isinstance(source, _PlainFile) and os.fstat(source.fd).st_size <= 2 * _read_bytes():
-            while (item := produce()) is not None:
-                self._consume(item)
+            for each in pieces:
+                self._consume(self._prepare(each))
             return
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="log-files-ahead")
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="log-files-search")
         try:
-            future = pool.submit(produce)
-            while (item := future.result()) is not None:
-                future = pool.submit(produce)
+            piece: _Block | _Tail | None = next(pieces, None)
+            if piece is None:
+                return
+            future = pool.submit(self._prepare, piece)
+            while True:
+                failed: BaseException | None = None
+                try:
+                    piece = next(pieces, None)
+                except READ_ERRORS as exc:  # raised once the blocks before it are read
+                    piece, failed = None, exc
+                item = future.result()
+                if piece is not None:
+                    future = pool.submit(self._prepare, piece)
                 self._consume(item)
+                if failed is not None:
+                    raise failed
+                if piece is None:
+                    return
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)  # no thread left reading
+            pool.shutdown(wait=True, cancel_futures=True)  # no thread left searching
 
     def _prepare(self, piece: _Block | _Tail) -> _Prepared:
         """What a block needs that holds no GIL: the texts found (and, by one SIMD pass,
