@@ -799,6 +799,7 @@ def test_files_read_at_once_merge_in_the_given_order(
         )
         for n in range(12)
     ]
+    monkeypatch.setattr(files, "WORKERS", 4)
     together = collect(paths, tmp_path)
     monkeypatch.setattr(files, "WORKERS", 1)
     assert collect(paths, tmp_path) == together
