@@ -58,7 +58,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -789,6 +789,32 @@ def _flag_beyond(bound: bytes, below: bool) -> bytes | None:
     return None if pattern is None else rb"\n" + pattern
 
 
+def _flag_between(low: bytes, high: bytes) -> bytes:
+    """A pattern for every line that starts with a minute key in ``[low, high]``."""
+
+    def node(position: int, tight_low: bool, tight_high: bool) -> bytes:
+        if position == len(low):
+            return b""
+        c, d = low[position], high[position]
+        if not 48 <= c <= 57:  # "-", ":" or the separator: the same in every key
+            return _hs_literal(bytes([c])) + node(position + 1, tight_low, tight_high)
+        if tight_low and tight_high and c == d:
+            return _hs_literal(bytes([c])) + node(position + 1, True, True)
+        alternatives = []
+        if tight_low:
+            alternatives.append(_hs_literal(bytes([c])) + node(position + 1, True, False))
+        if tight_high:
+            alternatives.append(_hs_literal(bytes([d])) + node(position + 1, False, True))
+        middle = bytes(
+            range(c + 1 if tight_low else 48, d if tight_high else 58)
+        )  # strictly between: any digit after
+        if middle:
+            alternatives.append(_hs_class(middle) + node(position + 1, False, False))
+        return b"(?:" + b"|".join(alternatives) + b")"
+
+    return rb"\n" + node(0, True, True)
+
+
 def _flag_rest(separator: bytes, fraction: bytes, zone: bytes | None) -> bytes:
     """A pattern for every line that starts with a minute key (valid or not: the key is
     :func:`_flag_key`'s business) and goes on with what ``_Fast.line`` does not match: the
@@ -832,46 +858,32 @@ _LAST_KEY = (datetime(9998, 12, 31, 23, 59) - _EPOCH_LOCAL) // _MINUTE
 """The minutes (since 1970, local) whose keys the calendar pattern lets through."""
 
 
+_HORIZON = timedelta(days=400)
+"""With a zone whose offset changes, the window's parts reach this far before and after
+it (lines further away are read by the bulk rules' regular expressions)."""
+_LONGEST_HORIZON = timedelta(days=20 * 366)
+
+
 @dataclass(frozen=True)
 class _WindowKeys:
     """The three parts of the window — the minutes wholly before it, wholly in it, wholly
-    after it — as ranges of one layout's minute keys, for timestamps written at a fixed
-    ``offset`` from UTC. Keys compare as bytes like the minutes they name. A minute the
-    window's start or end cuts belongs to no part."""
+    after it — as ranges of one layout's minute keys, written in local time of ``zone``.
+    Keys compare as bytes like the minutes they name. A minute the window's start or end
+    cuts belongs to no part, and so does a local minute that a change of the zone's
+    offset skips or repeats (``unknown``: the parser gives it no time)."""
 
     parts: tuple[tuple[Category, bytes | None, bytes | None], ...]
     """``(part, low, high)``, both inclusive, None for no bound; empty parts left out."""
+    unknown: tuple[tuple[bytes, bytes], ...] = ()
+    """Ranges of local minute keys, both inclusive, that name no single minute."""
 
     @classmethod
     def of(
-        cls, since: datetime, until: datetime, offset: timedelta, separator: bytes
-    ) -> _WindowKeys:
-        first, cut = divmod(since - _EPOCH, _MINUTE)  # the minute ``since`` falls in
-        last, rest = divmod(until - _EPOCH, _MINUTE)
-        first_in = first if not cut else first + 1
-        last_in = last if rest == _MINUTE - timedelta(microseconds=1) else last - 1
-        shift = offset // _MINUTE
-        bounds: tuple[tuple[Category, int | None, int | None], ...] = (
-            ("before", None, first - 1),
-            ("in", first_in, last_in),
-            ("after", last + 1, None),
-        )
-        parts: list[tuple[Category, bytes | None, bytes | None]] = []
-        for name, low, high in bounds:
-            low = None if low is None else low + shift
-            high = None if high is None else high + shift
-            if low is not None and high is not None and low > high:
-                continue
-            if (high is not None and high < _FIRST_KEY) or (low is not None and low > _LAST_KEY):
-                continue
-            parts.append(
-                (
-                    name,
-                    None if low is None or low < _FIRST_KEY else _key(low, separator),
-                    None if high is None or high > _LAST_KEY else _key(high, separator),
-                )
-            )
-        return cls(tuple(parts))
+        cls, since: datetime, until: datetime, zone: tzinfo, separator: bytes
+    ) -> _WindowKeys | None:
+        """The window's parts in ``zone``'s minute keys; None when the zone's offsets are
+        not whole minutes (a local mean time of old) or change at no whole minute."""
+        return _window_keys(since, until, zone, separator)
 
     def part(self, key: bytes) -> Category | None:
         """The part of the window a minute key falls in; None when the window cuts it."""
@@ -885,6 +897,114 @@ class _WindowKeys:
             if name == part:
                 return low, high
         return None
+
+
+@functools.lru_cache(maxsize=32)
+def _window_keys(
+    since: datetime, until: datetime, zone: tzinfo, separator: bytes
+) -> _WindowKeys | None:
+    """:meth:`_WindowKeys.of` (cached: each file of a run asks)."""
+    first, cut = divmod(since - _EPOCH, _MINUTE)  # the minute ``since`` falls in
+    last, rest = divmod(until - _EPOCH, _MINUTE)
+    first_in = first if not cut else first + 1
+    last_in = last if rest == _MINUTE - timedelta(microseconds=1) else last - 1
+    fixed = zone.utcoffset(None)
+    unknown: list[tuple[int, int]] = []
+    if fixed is not None:  # UTC, or an offset written in the line
+        if fixed % _MINUTE:
+            return None
+        shift = fixed // _MINUTE
+
+        def local(minute: int) -> int:
+            return minute + shift
+
+        start: int | None = None
+        stop: int | None = None
+    else:
+        start = first - _HORIZON // _MINUTE
+        stop = min(last + _HORIZON // _MINUTE, start + _LONGEST_HORIZON // _MINUTE)
+        start = max(start, _FIRST_KEY + 24 * 60)
+        stop = min(stop, _LAST_KEY - 24 * 60)
+        if start > stop:
+            return None
+        offsets = _offsets(zone, start, stop)
+        if offsets is None:
+            return None
+        changes, unknown = offsets
+
+        def local(minute: int) -> int:
+            at = bisect.bisect_right(changes, (minute, 1 << 62)) - 1
+            return minute + changes[max(at, 0)][1]
+
+    bounds: tuple[tuple[Category, int | None, int | None], ...] = (
+        ("before", start, first - 1),
+        ("in", first_in, last_in),
+        ("after", last + 1, stop),
+    )
+    parts: list[tuple[Category, bytes | None, bytes | None]] = []
+    for name, low, high in bounds:
+        if start is not None and stop is not None:  # clipped to the horizon
+            low = None if low is None else max(low, start)
+            high = None if high is None else min(high, stop)
+        low = None if low is None else local(low)
+        high = None if high is None else local(high)
+        if low is not None and high is not None and low > high:
+            continue
+        if (high is not None and high < _FIRST_KEY) or (low is not None and low > _LAST_KEY):
+            continue
+        parts.append(
+            (
+                name,
+                None if low is None or low < _FIRST_KEY else _key(low, separator),
+                None if high is None or high > _LAST_KEY else _key(high, separator),
+            )
+        )
+    return _WindowKeys(
+        tuple(parts), tuple((_key(a, separator), _key(b, separator)) for a, b in unknown)
+    )
+
+
+def _offsets(
+    zone: tzinfo, start: int, stop: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+    """Between two UTC minutes: the zone's offset from each minute it changes at (in
+    minutes, ``(minute, offset)``, the first at ``start``), and the local minutes each
+    change skips or repeats (``(first, last)``). None when an offset is no whole number
+    of minutes or changes within a minute."""
+
+    def offset(minute: int) -> timedelta | None:
+        return (_EPOCH + minute * _MINUTE).astimezone(zone).utcoffset()
+
+    def whole(value: timedelta | None) -> int | None:
+        return None if value is None or value % _MINUTE else value // _MINUTE
+
+    now = whole(offset(start))
+    if now is None:
+        return None
+    changes = [(start, now)]
+    unknown: list[tuple[int, int]] = []
+    hour = start
+    while hour < stop:
+        step = min(hour + 60, stop)
+        after = whole(offset(step))
+        if after is None:
+            return None
+        if after != now:
+            low, high = hour, step  # the offset changes in (low, high]
+            while high - low > 1:
+                middle = (low + high) // 2
+                if whole(offset(middle)) == now:
+                    low = middle
+                else:
+                    high = middle
+            before_change = (_EPOCH + high * _MINUTE - timedelta(seconds=1)).astimezone(zone)
+            if before_change.utcoffset() != now * _MINUTE or whole(offset(high)) != after:
+                return None  # no whole minute, or two changes within an hour
+            changes.append((high, after))
+            unknown.append((high + min(now, after), high + max(now, after) - 1))
+            now = after
+        hour = step
+    return changes, unknown
 
 
 def _key(minute: int, separator: bytes) -> bytes:
@@ -901,13 +1021,16 @@ def _line_rules(
     zone: bytes | None,
     low: bytes | None,
     high: bytes | None,
+    unknown: tuple[tuple[bytes, bytes], ...] = (),
 ) -> LineRules | None:
-    """The one-pass rules for a layout and a part of the window; None without Hyperscan."""
+    """The one-pass rules for a layout and a part of the window (and the local minutes
+    that name no single minute); None without Hyperscan."""
     flagged = [_flag_key(separator), _flag_rest(separator, fraction, zone), _calendar(separator)]
     for bound, below in ((low, True), (high, False)):
         beyond = None if bound is None else _flag_beyond(bound, below)
         if beyond is not None:
             flagged.append(beyond)
+    flagged.extend(_flag_between(first, last) for first, last in unknown)
     try:
         return LineRules(needles, flagged)
     except EngineUnavailable:
@@ -1109,20 +1232,19 @@ class _FileScan:
     # ------------------------------------------------------------------ one SIMD pass
 
     def _window_keys(self, fast: _Fast | None) -> _WindowKeys | None:
-        """The window in ``fast``'s minute keys, when its timestamps are at a fixed offset
-        from UTC and Hyperscan finds the texts; else None (the blocks are read otherwise)."""
+        """The window in ``fast``'s minute keys, when Hyperscan finds the texts and the
+        timestamps' zone is known: written in the line (a fixed offset) or the configured
+        ``timezone``; else None (the blocks are read otherwise)."""
         if fast is None or self.matcher.engine != "hyperscan":
             return None
-        if fast.zone is None and self.parser.zone is not UTC:
-            return None  # local time: a clock change repeats or skips minutes
-        local = datetime(2000, 1, 1, 12)
-        probe = self._minute(_key((local - _EPOCH_LOCAL) // _MINUTE, fast.separator), fast)
-        if probe is None:
-            return None
-        offset = local - probe.replace(tzinfo=None)
-        if offset % _MINUTE:
-            return None
-        return _WindowKeys.of(self.since, self.until, offset, fast.separator)
+        zone: tzinfo = self.parser.zone
+        if fast.zone is not None:
+            local = datetime(2000, 1, 1, 12)
+            probe = self._minute(_key((local - _EPOCH_LOCAL) // _MINUTE, fast.separator), fast)
+            if probe is None:
+                return None
+            zone = timezone(local - probe.replace(tzinfo=None))
+        return _WindowKeys.of(self.since, self.until, zone, fast.separator)
 
     def _rules_for(self, data: bytes, fast: _Fast) -> tuple[LineRules, Category] | None:
         """The one-pass rules for a block whose first and last dated lines fall in one part
@@ -1149,7 +1271,9 @@ class _FileScan:
         bounds = keys.bounds(part)
         assert bounds is not None
         needles = tuple(self.texts.encoded[i] for i in self.texts.scanned)
-        rules = _line_rules(needles, fast.separator, fast.fraction, fast.zone, *bounds)
+        rules = _line_rules(
+            needles, fast.separator, fast.fraction, fast.zone, *bounds, keys.unknown
+        )
         return None if rules is None else (rules, part)
 
     def _simd_block(self, data: bytes, scan: LineScan, fast: _Fast, part: Category) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from backports import zstd
@@ -557,6 +558,13 @@ def _key_line(key: tuple[str, ...], separator: str, after: tuple[str, ...], cut:
     ),
     st.one_of(st.none(), st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31))),
     st.one_of(st.none(), st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31))),
+    st.one_of(
+        st.none(),
+        st.tuples(
+            st.datetimes(datetime(2024, 1, 1), datetime(2026, 12, 31)),
+            st.integers(0, 24 * 60),
+        ),
+    ),
 )
 def test_the_simd_pass_flags_every_line_the_bulk_rules_would_not_count_in_that_part(
     zone: str,
@@ -565,10 +573,12 @@ def test_the_simd_pass_flags_every_line_the_bulk_rules_would_not_count_in_that_p
     lines: list[bytes],
     low_at: datetime | None,
     high_at: datetime | None,
+    unknown_at: tuple[datetime, int] | None,
 ) -> None:
     """The flagged patterns are the exact complement of a bulk-rule line (``_Fast.keys``,
     whose agreement with the parser the test above proves) with a real date and a minute
-    key in the part's range, among the lines that are not continuation lines."""
+    key in the part's range but not among the local minutes a clock change skips or
+    repeats, among the lines that are not continuation lines."""
     sep = separator.encode()
     fast = files._Fast.build(sep, fraction.encode(), zone.encode() or None)
 
@@ -579,7 +589,10 @@ def test_the_simd_pass_flags_every_line_the_bulk_rules_would_not_count_in_that_p
     high = None if high_at is None else key(high_at)
     if low is not None and high is not None and low > high:
         low, high = high, low
-    rules = files._line_rules((b"needle",), sep, fast.fraction, fast.zone, low, high)
+    unknown: tuple[tuple[bytes, bytes], ...] = ()
+    if unknown_at is not None:
+        unknown = ((key(unknown_at[0]), key(unknown_at[0] + timedelta(minutes=unknown_at[1]))),)
+    rules = files._line_rules((b"needle",), sep, fast.fraction, fast.zone, low, high, unknown)
     assert rules is not None
     data = b"\n" + b"\n".join(lines) + b"\n"
     scan = rules.scan(data)
@@ -596,6 +609,7 @@ def test_the_simd_pass_flags_every_line_the_bulk_rules_would_not_count_in_that_p
             except ValueError:
                 valid = False
             valid = valid and (low is None or m[1] >= low) and (high is None or m[1] <= high)
+            valid = valid and not any(a <= m[1] <= b for a, b in unknown)
         indented = line[:1] in (b" ", b"\t") or line in (b"", b"\r")
         assert (position in continued) == indented, line
         assert (position in flagged) == (not indented and not valid), (line, low, high)
@@ -612,18 +626,24 @@ def _monotonic_file(
     gaps: list[int],
     texts: list[int],
     others: list[tuple[int, str]],
+    start: datetime = datetime(2025, 11, 26, 8, 0, tzinfo=UTC),
+    local_zone: str | None = None,
 ) -> tuple[datetime, datetime]:
-    """A file of one ISO layout, its times growing by ``gaps`` (µs), ``GROWING_TEXTS`` on
-    some lines, other lines among them; the first and last time written."""
+    """A file of one ISO layout, its times growing by ``gaps`` (µs) from ``start``,
+    ``GROWING_TEXTS`` on some lines, other lines among them; the first and last time
+    written. With ``local_zone``, times are written in that zone's local time."""
     zone, fraction, separator = layout
     offset = timedelta(hours=1) if zone == "+01:00" else timedelta(0)
-    at = datetime(2025, 11, 26, 8, 0, tzinfo=UTC)
+    at = start
     first = at
     out = []
     extra = dict(others)
     for n, gap in enumerate(gaps):
         at += timedelta(microseconds=gap)
-        local = (at + offset).replace(tzinfo=None)
+        if local_zone is not None:
+            local = at.astimezone(ZoneInfo(local_zone)).replace(tzinfo=None)
+        else:
+            local = (at + offset).replace(tzinfo=None)
         stamp = local.strftime(f"%Y-%m-%d{separator}%H:%M:%S{fraction}%f") + zone
         text = f" {GROWING_TEXTS[n % len(GROWING_TEXTS)]}" if n in texts else ""
         out.append(f"{stamp} line {n}{text}")
@@ -687,15 +707,21 @@ def test_growing_times_count_like_the_reference_with_the_window_anywhere(
         files.BLOCK_BYTES = saved
 
 
+@pytest.mark.parametrize(
+    ("layout", "zone"),
+    [(("Z", ".", "T"), "UTC"), (("", ",", " "), "Europe/Berlin")],
+    ids=["utc", "local-time"],
+)
 def test_a_growing_file_is_read_by_the_simd_pass_but_where_the_window_cuts_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: tuple[str, str, str], zone: str
 ) -> None:
     """Work counted: of 40,000 lines over 11 hours (one a second), only those holding a text
     and those of the minutes the window's edges cut are parsed one by one."""
     path = tmp_path / "app.log"
     gaps = [1_000_000] * 40_000
     texts = list(range(0, 40_000, 4_000))  # 10 lines hold a text
-    _monotonic_file(path, ("Z", ".", "T"), gaps, texts, [])
+    start = datetime(2025, 11, 26, 8, 0, tzinfo=UTC)
+    _monotonic_file(path, layout, gaps, texts, [], start, None if zone == "UTC" else zone)
     since = datetime(2025, 11, 26, 10, 0, 30, tzinfo=UTC)
     until = datetime(2025, 11, 26, 15, 30, 30, 500_000, tzinfo=UTC)
     monkeypatch.setattr(files, "BLOCK_BYTES", 64 * 1024)
@@ -712,7 +738,7 @@ def test_a_growing_file_is_read_by_the_simd_pass_but_where_the_window_cuts_it(
     blocks: Counter[str] = Counter()
     files._collect(
         [path], tmp_path, since, until, [Marker(t, ("retired",)) for t in GROWING_TEXTS],
-        Redactor(), options=FileLogOptions(), bulk=True, blocks=blocks,
+        Redactor(), options=FileLogOptions(timezone=zone), bulk=True, blocks=blocks,
     )  # fmt: skip
     lines = 40_000 + 40_000 // 7
     assert blocks["simd"] >= 0.9 * sum(blocks.values())
@@ -761,3 +787,52 @@ def test_reads_of_any_size_read_every_line_like_the_reference(
         _compare([path], tmp_path, SINCE, UNTIL, GROWING_TEXTS)
     finally:
         files.BLOCK_BYTES, files.READ_BYTES, files.RAW_BYTES = saved
+
+
+_CLOCK_CHANGES = (
+    ("America/New_York", datetime(2025, 11, 2, 4, 30, tzinfo=UTC)),  # 02:00 EDT -> 01:00 EST
+    ("America/New_York", datetime(2025, 3, 9, 5, 30, tzinfo=UTC)),  # 02:00 EST -> 03:00 EDT
+    ("Europe/Berlin", datetime(2025, 10, 25, 23, 30, tzinfo=UTC)),
+    ("Australia/Lord_Howe", datetime(2025, 4, 5, 13, 30, tzinfo=UTC)),  # half an hour back
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(_CLOCK_CHANGES),
+    st.sampled_from([("", ",", " "), ("", ".", "T")]),
+    st.lists(
+        st.sampled_from([0, 999, 1_000_000, 20_000_000, 59_999_999]), min_size=30, max_size=500
+    ),
+    st.lists(st.integers(0, 499), max_size=6),
+    st.floats(0, 1),
+    st.floats(0, 1),
+    st.sampled_from((512, 2048)),
+)
+def test_local_times_across_a_clock_change_count_like_the_reference(
+    tmp_path: Path,
+    change: tuple[str, datetime],
+    layout: tuple[str, str, str],
+    gaps: list[int],
+    texts: list[int],
+    since_at: float,
+    length: float,
+    block: int,
+) -> None:
+    """Times written in local time without a zone (``timezone`` says which): the minutes a
+    clock change repeats or skips have no known time, the others are read by the SIMD
+    pass, the window's edges anywhere."""
+    zone, start = change
+    path = tmp_path / "local.log"
+    first, last = _monotonic_file(path, layout, gaps, texts, [], start, zone)
+    span = last - first + timedelta(seconds=2)
+    since = first - timedelta(seconds=1) + span * since_at
+    until = since + span * length
+    saved = files.BLOCK_BYTES
+    files.BLOCK_BYTES = block
+    try:
+        _compare([path], tmp_path, since, until, GROWING_TEXTS, FileLogOptions(timezone=zone))
+    finally:
+        files.BLOCK_BYTES = saved
