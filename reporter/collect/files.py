@@ -1,7 +1,8 @@
 """Local log files as evidence: every watched text found, dated, and accounted for.
 
-:func:`collect_files` reads each file once, in blocks of :data:`BLOCK_BYTES`, never whole,
-and answers with :class:`~reporter.model.LogsEvidence`. The rules (the README's "Local log
+:func:`collect_files` reads each file once, in blocks of :data:`READ_BYTES` (a longer line
+up to :data:`BLOCK_BYTES`), never whole, and answers with
+:class:`~reporter.model.LogsEvidence`. The rules (the README's "Local log
 files" section says them for users):
 
 - **Events.** A line that starts with a timestamp in a known format (see
@@ -30,12 +31,20 @@ files" section says them for users):
   --output json`` or ``get-log-events`` print) is read event by event.
 - **Cost.** Texts are found with one multi-literal pass per block
   (:class:`~reporter.collect.scan.Matcher`). For files whose lines start with an ISO 8601
-  timestamp, lines are counted and dated in bulk (per minute, by regular expressions
-  that run in C), and only the lines that matter — those holding a text, those no bulk
-  rule settles, and the minutes at the window's edges — are parsed one by one; every
-  other file is parsed line by line. Runs of empty lines cost no Python per line. Memory
-  stays flat: a few blocks per file being read, plus per text a count, two timestamps and
-  a few excerpts. Several files are read at once.
+  timestamp (the "bulk rules", :class:`_Fast`), the lines are counted, not parsed: with
+  Hyperscan, one SIMD pass per block (:class:`~reporter.collect.scan.LineRules`) finds
+  the texts, the continuation lines, and every line that is not a bulk-rule line with a
+  real date in the part of the window — before it, in it, after it — that the block's
+  first and last lines fall in; a block whose other lines are all such lines counts its
+  dated lines as its lines (``bytes.count``) less its continuation lines. Without
+  Hyperscan, or for a block the window cuts, lines are counted per minute by regular
+  expressions that run in C. Either way only the lines that matter — those holding a
+  text, those no bulk rule settles, the minutes at the window's edges — are parsed one by
+  one; every other file is parsed line by line. Runs of empty lines cost no Python per
+  line. Plain files are read with ``pread`` from a line's start (no joining); the next
+  block is searched in a helper thread while this one is accounted for. Memory stays
+  flat: two blocks per file being read, plus per text a count, two timestamps and a few
+  excerpts. Several files are read at once on machines with 4 cores or more.
 """
 
 from __future__ import annotations
