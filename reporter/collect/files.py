@@ -699,7 +699,6 @@ _KEY_WIDTH = 16
 _DIGITS = b"0123456789"
 _CONTINUATION_FIRST = b" \t\n\r"
 _CRI_TAIL = rb"\x20(?:stdout|stderr)\x20[FP](?:\x20|\r?\n)"
-_ABBR_HS = _ABBR
 
 
 def _calendar(separator: bytes) -> bytes:
@@ -832,7 +831,7 @@ def _flag_rest(separator: bytes, fraction: bytes, zone: bytes | None) -> bytes:
     frac = _hs_literal(fraction)
     if zone is None:
         spaced = (
-            rb"\x20(?:[+-][0-9]{4}[^0-9]|(?:" + _ABBR_HS + rb")[^A-Za-z0-9]"
+            rb"\x20(?:[+-][0-9]{4}[^0-9]|(?:" + _ABBR + rb")[^A-Za-z0-9]"
             rb"|(?:stdout|stderr)\x20[FP](?:\x20|\r?\n))"
         )
         after_digits = rb"(?:[.,Zz]|[+-][0-9]|" + spaced + b")"
