@@ -1290,16 +1290,16 @@ class _FileScan:
         ``part`` of the window; the others are read one by one. Sets ``self.newlines``."""
         scanned = self.texts.scanned
         hits = [(end, scanned[i]) for end, i in scan.hits]
-        wanted = [data.rfind(b"\n", 0, end - 1) + 1 for end in scan.flagged]
-        wanted.extend(data.rfind(b"\n", 0, end) + 1 for end, _ in hits)
-        if self.kind != DATED:
-            wanted.append(1)
-        if len(wanted) > len(data) // 1024 + 16:  # many lines to read: the other ways
-            del scan, wanted  # memory stays flat: the other way makes its own lists
+        if len(hits) + len(scan.flagged) > len(data) // 1024 + 16:  # many lines to read
+            del scan  # memory stays flat: the other way makes its own lists
             self.newlines = data.count(b"\n")
             self.blocks["bulk"] += 1
             self._fast_block(data, hits, fast)
             return
+        wanted = [data.rfind(b"\n", 0, end - 1) + 1 for end in scan.flagged]
+        wanted.extend(data.rfind(b"\n", 0, end) + 1 for end, _ in hits)
+        if self.kind != DATED:
+            wanted.append(1)
         self.blocks["simd"] += 1
         wanted.sort()
         continued = scan.continued
