@@ -1,7 +1,8 @@
 """Local log files as evidence: every watched text found, dated, and accounted for.
 
-:func:`collect_files` reads each file once, in blocks of :data:`BLOCK_BYTES`, never whole,
-and answers with :class:`~reporter.model.LogsEvidence`. The rules (the README's "Local log
+:func:`collect_files` reads each file once, in blocks of :data:`READ_BYTES` (a longer line
+up to :data:`BLOCK_BYTES`), never whole, and answers with
+:class:`~reporter.model.LogsEvidence`. The rules (the README's "Local log
 files" section says them for users):
 
 - **Events.** A line that starts with a timestamp in a known format (see
@@ -30,12 +31,20 @@ files" section says them for users):
   --output json`` or ``get-log-events`` print) is read event by event.
 - **Cost.** Texts are found with one multi-literal pass per block
   (:class:`~reporter.collect.scan.Matcher`). For files whose lines start with an ISO 8601
-  timestamp, lines are counted and dated in bulk (per minute, by regular expressions
-  that run in C), and only the lines that matter — those holding a text, those no bulk
-  rule settles, and the minutes at the window's edges — are parsed one by one; every
-  other file is parsed line by line. Runs of empty lines cost no Python per line. Memory
-  stays flat: a few blocks per file being read, plus per text a count, two timestamps and
-  a few excerpts. Several files are read at once.
+  timestamp (the "bulk rules", :class:`_Fast`), the lines are counted, not parsed: with
+  Hyperscan, one SIMD pass per block (:class:`~reporter.collect.scan.LineRules`) finds
+  the texts, the continuation lines, and every line that is not a bulk-rule line with a
+  real date in the part of the window — before it, in it, after it — that the block's
+  first and last lines fall in; a block whose other lines are all such lines counts its
+  dated lines as its lines (``bytes.count``) less its continuation lines. Without
+  Hyperscan, or for a block the window cuts, lines are counted per minute by regular
+  expressions that run in C. Either way only the lines that matter — those holding a
+  text, those no bulk rule settles, the minutes at the window's edges — are parsed one by
+  one; every other file is parsed line by line. Runs of empty lines cost no Python per
+  line. Plain files are read with ``pread`` from a line's start (no joining); the next
+  block is searched in a helper thread while this one is accounted for. Memory stays
+  flat: two blocks per file being read, plus per text a count, two timestamps and a few
+  excerpts. Several files are read at once on machines with 4 cores or more.
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ from __future__ import annotations
 import bisect
 import bz2
 import codecs
+import functools
 import heapq
 import importlib
 import json
@@ -50,13 +60,14 @@ import lzma
 import os
 import queue
 import re
+import stat
 import threading
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -70,7 +81,7 @@ from reporter.collect.logformats import (
     shape_after,
 )
 from reporter.collect.matching import EXCERPTS, KEPT_CHARS, Marker
-from reporter.collect.scan import Matcher
+from reporter.collect.scan import EngineUnavailable, LineRules, LineScan, Matcher
 from reporter.errors import Cancelled
 from reporter.model import (
     EvidenceError,
@@ -99,13 +110,23 @@ __all__ = [
 OPERATION = "read file"
 
 BLOCK_BYTES = 4 * 1024 * 1024
-"""Decompressed bytes handled at a time; a longer line is read in several pieces."""
+"""The longest line read whole (a longer one is dated by its first ``BLOCK_BYTES`` and
+searched in pieces)."""
+READ_BYTES = 1024 * 1024
+"""Bytes handled at a time (decompressed bytes for a compressed file), but for a longer
+line: a block this size stays in the CPU's caches through the passes over it, and the
+allocator reuses its memory (4 MiB blocks cost page faults again and again)."""
 RAW_BYTES = 1024 * 1024
 """Bytes read from a file at a time (compressed bytes for a compressed file)."""
 MAX_EVENT_CHARS = 1024 * 1024
 """Longest text kept for one event (for texts that span lines, and for excerpts)."""
-WORKERS = 4
-"""Files read at once."""
+WORKERS = 2 if (os.cpu_count() or 1) >= 4 else 1
+"""Files read at once. Each file already keeps two threads busy (one searches a block
+while the other accounts for the one before), and the accounting holds the GIL: on two
+cores a second file only adds contention (measured), on more it helps compressed files."""
+SIMD_MIN_BYTES = 256 * 1024
+"""Blocks shorter than this are not read by one SIMD pass (its rules take ~20 ms to build,
+once per layout and part of the window)."""
 UNDATED_EXCERPTS = 5
 """Lines with no known time kept per text (the first ones read)."""
 CANCEL_LINES = 8192
@@ -171,8 +192,8 @@ class _Source:
         if self.compression != "none":
             self.decompressor = self._new()
 
-    def _raw(self, size: int = RAW_BYTES) -> bytes:
-        chunk = self.handle.read(size)
+    def _raw(self, size: int | None = None) -> bytes:
+        chunk = self.handle.read(RAW_BYTES if size is None else size)  # RAW_BYTES as it is now
         if chunk:
             self.on_raw(len(chunk))
         return chunk
@@ -275,7 +296,7 @@ class _Prefetch:
     def _work(self) -> None:
         try:
             while not self.stop.is_set():
-                data = self.source.read(BLOCK_BYTES)
+                data = self.source.read(_read_bytes())
                 self._put(data)
                 if not data:
                     return
@@ -316,6 +337,88 @@ class _Prefetch:
         self.thread.join()
 
 
+class _PlainFile:
+    """An uncompressed regular file, read with ``os.pread``.
+
+    Same ``read``/``unread`` as :class:`_Source` (``unread`` goes back in the file), and
+    :meth:`pieces`: each block is read from the newline that ends the line before it, so
+    a block needs no joining. ``on_raw`` hears each byte of the file once, however often
+    it is read.
+    """
+
+    compression: Compression = "none"
+
+    def __init__(self, handle: BinaryIO, on_raw: Callable[[int], None]) -> None:
+        self.fd = handle.fileno()
+        self.on_raw = on_raw
+        self.offset = 0
+        self.heard = 0
+        self.failed: BaseException | None = None
+
+    def _pread(self, size: int, offset: int) -> bytes:
+        data = os.pread(self.fd, size, offset)
+        end = offset + len(data)
+        if end > self.heard:
+            self.on_raw(end - self.heard)
+            self.heard = end
+        return data
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes from where the last read ended; ``b""`` at the end."""
+        if self.failed is not None:
+            raise self.failed
+        data = self._pread(n, self.offset)
+        self.offset += len(data)
+        return data
+
+    def unread(self, data: bytes) -> None:
+        """Give back the last bytes read: the next ``read`` starts ``len(data)`` earlier."""
+        self.offset -= len(data)
+
+    def pieces(self) -> Iterator[_Block | _Tail]:
+        """As :func:`_pieces`, from the current offset (a line's start)."""
+        if self.failed is not None:
+            raise self.failed
+        start = self.offset  # the line a block starts with
+        while True:
+            size = _read_bytes() + 1
+            while True:
+                if start == 0:
+                    data = b"\n" + self._pread(size - 1, 0)
+                else:
+                    data = self._pread(size, start - 1)  # from the newline before the line
+                if len(data) <= 1:
+                    return
+                cut = data.rfind(b"\n")
+                if cut or len(data) < size or size > BLOCK_BYTES:
+                    break
+                size = BLOCK_BYTES + 1  # a line longer than a read: read up to a block of it
+            if cut == len(data) - 1:
+                yield _Block(data)
+                start += cut
+            elif len(data) < size:
+                yield _Block(data + b"\n")  # a last line without its newline
+                return
+            elif cut:
+                yield _Block(data[: cut + 1])
+                start += cut
+            else:  # a line longer than a block: its start is the line, the rest is searched
+                yield _Block(data + b"\n", tail=True)
+                at = start + BLOCK_BYTES
+                while True:
+                    rest = self._pread(BLOCK_BYTES, at)
+                    if not rest:
+                        return
+                    end = rest.find(b"\n")
+                    if end != -1:
+                        if end:
+                            yield _Tail(rest[:end])
+                        start = at + end + 1
+                        break
+                    yield _Tail(rest)
+                    at += len(rest)
+
+
 @dataclass
 class _Block:
     """Whole lines: ``data`` starts with ``\\n`` (the end of the line before) and ends with
@@ -332,11 +435,19 @@ class _Tail:
     data: bytes
 
 
-def _pieces(source: _Source | _Prefetch) -> Iterator[_Block | _Tail]:
+def _read_bytes() -> int:
+    """:data:`READ_BYTES`, but never more than :data:`BLOCK_BYTES` (as tests set them)."""
+    return min(READ_BYTES, BLOCK_BYTES)
+
+
+def _pieces(source: _Source | _Prefetch | _PlainFile) -> Iterator[_Block | _Tail]:
     """The file's bytes as blocks of whole lines, and tails of lines longer than a block."""
+    if isinstance(source, _PlainFile):
+        yield from source.pieces()
+        return
     carry = b""
     while True:
-        chunk = source.read(BLOCK_BYTES)
+        chunk = source.read(_read_bytes())
         if not chunk:
             if carry:
                 yield _Block(b"\n" + carry + b"\n")  # a last line without its newline
@@ -458,6 +569,17 @@ class _Event:
 
 
 @dataclass
+class _Prepared:
+    """A block (or a long line's tail) and what :meth:`_FileScan._prepare` found in it:
+    ``scan`` and ``part`` when one SIMD pass read it, else the matcher's ``hits``."""
+
+    piece: _Block | _Tail
+    scan: LineScan | None = None
+    part: Category | None = None
+    hits: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
 class _Result:
     """One file read: its stats and tallies, merged in file order by the caller."""
 
@@ -495,6 +617,8 @@ class _Fast:
     """The pattern after the fraction (zone and guards)."""
     name: str
     """The format's name in :class:`~reporter.model.FileStats`."""
+    separator: bytes = b"T"
+    """Between the date and the time: ``T``, ``t`` or a space."""
 
     @classmethod
     def build(cls, separator: bytes, fraction: bytes, zone: bytes | None) -> _Fast:
@@ -517,6 +641,7 @@ class _Fast:
             fraction=fraction,
             after=after,
             name="python-logging" if fraction == b"," else "iso8601",
+            separator=separator,
         )
 
     def seconds(self, key: bytes) -> re.Pattern[bytes]:
@@ -558,6 +683,366 @@ def _choose_fast(data: bytes, parser: LineParser) -> _Fast | None:
     if seen * 2 < sampled:
         return None
     return _Fast.build(separator, fraction, zone)
+
+
+# --------------------------------------------------------------------------- one SIMD pass
+
+# With Hyperscan, a block of an ISO file is read by one pass that finds the texts, every
+# line that is indented or empty, and every line that is neither that nor a line the bulk
+# rules date (``_Fast.line``) to a minute of one part of the window ("flagged"). A block
+# whose lines all fall in one part — before the window, in it, or after it — is then
+# counted by ``bytes.count``: its dated lines are its lines less its continuation lines,
+# and only the flagged lines and those holding a text are parsed one by one.
+
+_KEY_WIDTH = 16
+"""``2025-11-26T10:49``: the minute a bulk-rule line starts with."""
+_DIGITS = b"0123456789"
+_CONTINUATION_FIRST = b" \t\n\r"
+_CRI_TAIL = rb"\x20(?:stdout|stderr)\x20[FP](?:\x20|\r?\n)"
+
+
+def _calendar(separator: bytes) -> bytes:
+    """Flags the keys :func:`_flag_key` lets through but the calendar and the clock have not."""
+    return (
+        rb"\n(?:(?:000[01]|9999)-"  # year 0 is no date; years 1 and 9999 are read line by line
+        rb"|[0-9]{4}-(?:00|1[3-9]"  # month 0 or 13 to 19
+        rb"|02-3|(?:0[469]|11)-31"  # 30 or 31 February, 31 of a 30-day month
+        rb"|[0-9]{2}-(?:00|3[2-9]|[0-9]{2}" + _hs_literal(separator) + rb"2[4-9]))"  # day, hour
+        rb"|(?:[0-9]{2}(?:[02468][1235679]|[13579][01345789])"  # 29 February of a year that
+        rb"|(?:[02468][1235679]|[13579][01345789])00)-02-29)"  # is not a leap year
+    )
+
+
+Category = Literal["before", "in", "after"]
+
+
+def _hs_class(chars: bytes, negate: bool = False) -> bytes:
+    """A Hyperscan character class of ``chars`` (or of every other byte)."""
+    if not chars and negate:
+        return rb"[\x00-\xff]"
+    runs: list[list[int]] = []
+    for c in sorted(set(chars)):
+        if runs and runs[-1][1] == c - 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    inside = b"".join(b"\\x%02x" % a if a == b else b"\\x%02x-\\x%02x" % (a, b) for a, b in runs)
+    return b"[" + (b"^" if negate else b"") + inside + b"]"
+
+
+def _hs_literal(text: bytes) -> bytes:
+    return b"".join(b"\\x%02x" % c for c in text)
+
+
+def _key_allowed(position: int, separator: int) -> bytes:
+    """The bytes a key may have at ``position``; :func:`_calendar` flags the keys that are
+    no minute (month 13, day 32, hour 24, 30 February…)."""
+    if position in (4, 7):
+        return b"-"
+    if position == 5:  # month
+        return b"01"
+    if position == 8:  # day
+        return b"0123"
+    if position == 10:
+        return bytes([separator])
+    if position == 11:  # hour
+        return b"012"
+    if position == 13:
+        return b":"
+    if position == 14:  # minutes
+        return b"012345"
+    return _DIGITS
+
+
+def _flag_key(separator: bytes) -> bytes:
+    """A pattern for every line start that is not a continuation line (indented or empty)
+    nor starts with a minute key (``YYYY-MM-DD hh:mm``, :func:`_calendar` flags those that
+    name no minute).
+
+    Written as nested alternatives (``(?:[^a]|a(?:[^b]|b…))``), which Hyperscan runs as a
+    small automaton: the same pattern as a flat alternation costs six times as much.
+    """
+    sep = separator[0]
+    pattern = b""
+    for position in reversed(range(_KEY_WIDTH)):
+        allowed = _key_allowed(position, sep)
+        first = _CONTINUATION_FIRST if position == 0 else b""
+        alternatives = [_hs_class(allowed + first, negate=True)]
+        if position == 0:
+            alternatives.append(rb"\r[^\n]")
+        if pattern:  # a valid key's last byte flags nothing
+            alternatives.append(_hs_class(allowed) + pattern)
+        pattern = b"(?:" + b"|".join(alternatives) + b")"
+    return rb"\n" + pattern
+
+
+def _flag_beyond(bound: bytes, below: bool) -> bytes | None:
+    """A pattern for every line that starts with a minute key below ``bound`` (above it
+    when not ``below``), comparing digit by digit; None when no key can be.
+
+    Separate from :func:`_flag_key` (which makes sure the bytes between the digits are
+    the key's), because Hyperscan runs the two apart at two thirds of the cost of one
+    automaton that checks a key and a range at once.
+    """
+    pattern: bytes | None = None
+    for c in reversed(bound):
+        if not 48 <= c <= 57:  # "-", ":" or the separator: the same in every key
+            pattern = None if pattern is None else _hs_literal(bytes([c])) + pattern
+            continue
+        beyond = bytes(range(48, c)) if below else bytes(range(c + 1, 58))
+        alternatives = [_hs_class(beyond)] if beyond else []
+        if pattern is not None:
+            alternatives.append(_hs_literal(bytes([c])) + pattern)
+        pattern = b"(?:" + b"|".join(alternatives) + b")" if alternatives else None
+    return None if pattern is None else rb"\n" + pattern
+
+
+def _flag_between(low: bytes, high: bytes) -> bytes:
+    """A pattern for every line that starts with a minute key in ``[low, high]``."""
+
+    def node(position: int, tight_low: bool, tight_high: bool) -> bytes:
+        if position == len(low):
+            return b""
+        c, d = low[position], high[position]
+        if not 48 <= c <= 57:  # "-", ":" or the separator: the same in every key
+            return _hs_literal(bytes([c])) + node(position + 1, tight_low, tight_high)
+        if tight_low and tight_high and c == d:
+            return _hs_literal(bytes([c])) + node(position + 1, True, True)
+        alternatives = []
+        if tight_low:
+            alternatives.append(_hs_literal(bytes([c])) + node(position + 1, True, False))
+        if tight_high:
+            alternatives.append(_hs_literal(bytes([d])) + node(position + 1, False, True))
+        middle = bytes(
+            range(c + 1 if tight_low else 48, d if tight_high else 58)
+        )  # strictly between: any digit after
+        if middle:
+            alternatives.append(_hs_class(middle) + node(position + 1, False, False))
+        return b"(?:" + b"|".join(alternatives) + b")"
+
+    return rb"\n" + node(0, True, True)
+
+
+def _flag_rest(separator: bytes, fraction: bytes, zone: bytes | None) -> bytes:
+    """A pattern for every line that starts with a minute key (valid or not: the key is
+    :func:`_flag_key`'s business) and goes on with what ``_Fast.line`` does not match: the
+    seconds, the fraction, the zone and the guards of ``_Fast.build``."""
+    other = b"," if fraction == b"." else b"."
+    frac = _hs_literal(fraction)
+    if zone is None:
+        spaced = (
+            rb"\x20(?:[+-][0-9]{4}[^0-9]|(?:" + _ABBR + rb")[^A-Za-z0-9]"
+            rb"|(?:stdout|stderr)\x20[FP](?:\x20|\r?\n))"
+        )
+        after_digits = rb"(?:[.,Zz]|[+-][0-9]|" + spaced + b")"
+        after = (
+            rb"(?:[0-9]|" + _hs_literal(other) + rb"|[Zz]|[+-][0-9]|" + frac
+            + rb"(?:[^0-9]|[0-9]+" + after_digits + b")|" + spaced + b")"
+        )  # fmt: skip
+    else:
+        named = len(zone.strip()) > 1 and zone[-1:].isalpha()
+        guard = rb"[A-Za-z0-9]" if named else rb"[0-9]"
+        chain = b"(?:" + guard + b"|" + _CRI_TAIL + b")"  # after the zone
+        for c in reversed(zone[1:]):  # the zone's other bytes: each is wrong or goes on
+            chain = (
+                b"(?:" + _hs_class(bytes([c]), negate=True) + b"|" + _hs_literal(bytes([c]))
+                + chain + b")"
+            )  # fmt: skip
+        z0 = zone[:1]
+        after = (
+            b"(?:" + _hs_class(fraction + z0, negate=True) + b"|" + frac
+            + rb"(?:[^0-9]|[0-9]+(?:" + _hs_class(_DIGITS + z0, negate=True) + b"|"
+            + _hs_literal(z0) + chain + b"))|" + _hs_literal(z0) + chain + b")"
+        )  # fmt: skip
+    key = rb"\n[0-9]{4}-[0-9]{2}-[0-9]{2}" + _hs_literal(separator) + rb"[0-9]{2}:[0-9]{2}"
+    return key + rb"(?:[^:]|:(?:[^0-5]|[0-5](?:[^0-9]|[0-9]" + after + b")))"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_LOCAL = datetime(1970, 1, 1)
+_MINUTE = timedelta(minutes=1)
+_FIRST_KEY = (datetime(2, 1, 1) - _EPOCH_LOCAL) // _MINUTE
+_LAST_KEY = (datetime(9998, 12, 31, 23, 59) - _EPOCH_LOCAL) // _MINUTE
+"""The minutes (since 1970, local) whose keys the calendar pattern lets through."""
+
+
+_HORIZON = timedelta(days=400)
+"""With a zone whose offset changes, the window's parts reach this far before and after
+it (lines further away are read by the bulk rules' regular expressions)."""
+_LONGEST_HORIZON = timedelta(days=20 * 366)
+
+
+@dataclass(frozen=True)
+class _WindowKeys:
+    """The three parts of the window — the minutes wholly before it, wholly in it, wholly
+    after it — as ranges of one layout's minute keys, written in local time of ``zone``.
+    Keys compare as bytes like the minutes they name. A minute the window's start or end
+    cuts belongs to no part, and so does a local minute that a change of the zone's
+    offset skips or repeats (``unknown``: the parser gives it no time)."""
+
+    parts: tuple[tuple[Category, bytes | None, bytes | None], ...]
+    """``(part, low, high)``, both inclusive, None for no bound; empty parts left out."""
+    unknown: tuple[tuple[bytes, bytes], ...] = ()
+    """Ranges of local minute keys, both inclusive, that name no single minute."""
+
+    @classmethod
+    def of(
+        cls, since: datetime, until: datetime, zone: tzinfo, separator: bytes
+    ) -> _WindowKeys | None:
+        """The window's parts in ``zone``'s minute keys; None when the zone's offsets are
+        not whole minutes (a local mean time of old) or change at no whole minute."""
+        return _window_keys(since, until, zone, separator)
+
+    def part(self, key: bytes) -> Category | None:
+        """The part of the window a minute key falls in; None when the window cuts it."""
+        for name, low, high in self.parts:
+            if (low is None or key >= low) and (high is None or key <= high):
+                return name
+        return None
+
+    def bounds(self, part: Category) -> tuple[bytes | None, bytes | None] | None:
+        for name, low, high in self.parts:
+            if name == part:
+                return low, high
+        return None
+
+
+@functools.lru_cache(maxsize=32)
+def _window_keys(
+    since: datetime, until: datetime, zone: tzinfo, separator: bytes
+) -> _WindowKeys | None:
+    """:meth:`_WindowKeys.of` (cached: each file of a run asks)."""
+    first, cut = divmod(since - _EPOCH, _MINUTE)  # the minute ``since`` falls in
+    last, rest = divmod(until - _EPOCH, _MINUTE)
+    first_in = first if not cut else first + 1
+    last_in = last if rest == _MINUTE - timedelta(microseconds=1) else last - 1
+    fixed = zone.utcoffset(None)
+    unknown: list[tuple[int, int]] = []
+    if fixed is not None:  # UTC, or an offset written in the line
+        if fixed % _MINUTE:
+            return None
+        shift = fixed // _MINUTE
+
+        def local(minute: int) -> int:
+            return minute + shift
+
+        start: int | None = None
+        stop: int | None = None
+    else:
+        start = first - _HORIZON // _MINUTE
+        stop = min(last + _HORIZON // _MINUTE, start + _LONGEST_HORIZON // _MINUTE)
+        start = max(start, _FIRST_KEY + 24 * 60)
+        stop = min(stop, _LAST_KEY - 24 * 60)
+        if start > stop:
+            return None
+        offsets = _offsets(zone, start, stop)
+        if offsets is None:
+            return None
+        changes, unknown = offsets
+
+        def local(minute: int) -> int:
+            at = bisect.bisect_right(changes, (minute, 1 << 62)) - 1
+            return minute + changes[max(at, 0)][1]
+
+    bounds: tuple[tuple[Category, int | None, int | None], ...] = (
+        ("before", start, first - 1),
+        ("in", first_in, last_in),
+        ("after", last + 1, stop),
+    )
+    parts: list[tuple[Category, bytes | None, bytes | None]] = []
+    for name, low, high in bounds:
+        if start is not None and stop is not None:  # clipped to the horizon
+            low = None if low is None else max(low, start)
+            high = None if high is None else min(high, stop)
+        low = None if low is None else local(low)
+        high = None if high is None else local(high)
+        if low is not None and high is not None and low > high:
+            continue
+        if (high is not None and high < _FIRST_KEY) or (low is not None and low > _LAST_KEY):
+            continue
+        parts.append(
+            (
+                name,
+                None if low is None or low < _FIRST_KEY else _key(low, separator),
+                None if high is None or high > _LAST_KEY else _key(high, separator),
+            )
+        )
+    return _WindowKeys(
+        tuple(parts), tuple((_key(a, separator), _key(b, separator)) for a, b in unknown)
+    )
+
+
+def _offsets(
+    zone: tzinfo, start: int, stop: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+    """Between two UTC minutes: the zone's offset from each minute it changes at (in
+    minutes, ``(minute, offset)``, the first at ``start``), and the local minutes each
+    change skips or repeats (``(first, last)``). None when an offset is no whole number
+    of minutes or changes within a minute."""
+
+    def offset(minute: int) -> timedelta | None:
+        return (_EPOCH + minute * _MINUTE).astimezone(zone).utcoffset()
+
+    def whole(value: timedelta | None) -> int | None:
+        return None if value is None or value % _MINUTE else value // _MINUTE
+
+    now = whole(offset(start))
+    if now is None:
+        return None
+    changes = [(start, now)]
+    unknown: list[tuple[int, int]] = []
+    hour = start
+    while hour < stop:
+        step = min(hour + 60, stop)
+        after = whole(offset(step))
+        if after is None:
+            return None
+        if after != now:
+            low, high = hour, step  # the offset changes in (low, high]
+            while high - low > 1:
+                middle = (low + high) // 2
+                if whole(offset(middle)) == now:
+                    low = middle
+                else:
+                    high = middle
+            before_change = (_EPOCH + high * _MINUTE - timedelta(seconds=1)).astimezone(zone)
+            if before_change.utcoffset() != now * _MINUTE or whole(offset(high)) != after:
+                return None  # no whole minute, or two changes within an hour
+            changes.append((high, after))
+            unknown.append((high + min(now, after), high + max(now, after) - 1))
+            now = after
+        hour = step
+    return changes, unknown
+
+
+def _key(minute: int, separator: bytes) -> bytes:
+    at = _EPOCH_LOCAL + minute * _MINUTE
+    sep = separator.decode("latin-1")
+    return f"{at.year:04d}-{at.month:02d}-{at.day:02d}{sep}{at.hour:02d}:{at.minute:02d}".encode()
+
+
+@functools.lru_cache(maxsize=64)
+def _line_rules(
+    needles: tuple[bytes, ...],
+    separator: bytes,
+    fraction: bytes,
+    zone: bytes | None,
+    low: bytes | None,
+    high: bytes | None,
+    unknown: tuple[tuple[bytes, bytes], ...] = (),
+) -> LineRules | None:
+    """The one-pass rules for a layout and a part of the window (and the local minutes
+    that name no single minute); None without Hyperscan."""
+    flagged = [_flag_key(separator), _flag_rest(separator, fraction, zone), _calendar(separator)]
+    for bound, below in ((low, True), (high, False)):
+        beyond = None if bound is None else _flag_beyond(bound, below)
+        if beyond is not None:
+            flagged.append(beyond)
+    flagged.extend(_flag_between(first, last) for first, last in unknown)
+    try:
+        return LineRules(needles, flagged)
+    except EngineUnavailable:
+        return None
 
 
 # --------------------------------------------------------------------------- one file
@@ -612,10 +1097,16 @@ class _FileScan:
         self.shape: str | None = None
         self.undated_line: tuple[int, bytes, set[int]] | None = None
         self.fast: _Fast | None = None
+        self.keys: _WindowKeys | None = None
+        """The window as minute keys of ``fast``'s layout, when one SIMD pass can read it."""
+        self.blocks: Counter[str] = Counter()
+        """How many blocks were read by each way (``simd``, ``bulk``, ``lines``): for tests."""
         self.sampled = False
         self.newlines = 0
         """Newlines in the block being read (one more than its lines)."""
         self.overlap = max((len(t) for t in texts.encoded), default=1) - 1
+        self.window = b""
+        """The end of the piece before, for a text across a long line's cut."""
 
     # ------------------------------------------------------------------ driving
 
@@ -624,11 +1115,15 @@ class _FileScan:
         compression: Compression = "none"
         try:
             with self.path.open("rb") as handle:
-                plain = _Source(handle, self._raw)
-                compression = plain.compression
-                source: _Source | _Prefetch = plain
-                if compression != "none":
-                    source = _Prefetch(plain)
+                source: _Source | _Prefetch | _PlainFile
+                if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and (
+                    sniff(os.pread(handle.fileno(), 6, 0)) == "none"
+                ):
+                    source = _PlainFile(handle, self._raw)
+                else:
+                    plain = _Source(handle, self._raw)
+                    compression = plain.compression
+                    source = plain if compression == "none" else _Prefetch(plain)
                 try:
                     if self._is_export(source):
                         self._export(source)
@@ -650,31 +1145,83 @@ class _FileScan:
         if self.cancel is not None and self.cancel.is_set():
             raise Cancelled()
 
-    def _lines(self, source: _Source | _Prefetch) -> None:
-        window = b""  # the end of the piece before, for a text that straddles a long line's cut
-        for piece in _pieces(source):
-            self._check_cancel()
-            if isinstance(piece, _Tail):
-                self._tail(window, piece.data)
-                if len(piece.data) < self.overlap:
-                    window = (window + piece.data)[-self.overlap :]
-                else:
-                    window = piece.data[len(piece.data) - self.overlap :]
-                continue
-            data = piece.data
-            self.newlines = data.count(b"\n")
-            if not self.sampled:
-                self.sampled = True
-                if self.bulk:
-                    self.fast = _choose_fast(data, self.parser)
-            hits = self.matcher.find(data) if self.texts.scanned else []
-            hits = [(end, self.texts.scanned[i]) for end, i in hits]
-            if self.fast is not None and not piece.tail:
-                self._fast_block(data, hits, self.fast)
+    def _lines(self, source: _Source | _Prefetch | _PlainFile) -> None:
+        """Every line of the file, block by block. For a file of several blocks, each block
+        is searched (Hyperscan holds no GIL) in a thread while the one before is accounted
+        for and the one after is read."""
+        pieces = _pieces(source)
+        if isinstance(source, _PlainFile) and os.fstat(source.fd).st_size <= 2 * _read_bytes():
+            for each in pieces:
+                self._consume(self._prepare(each))
+            return
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="log-files-search")
+        try:
+            piece: _Block | _Tail | None = next(pieces, None)
+            if piece is None:
+                return
+            future = pool.submit(self._prepare, piece)
+            while True:
+                failed: BaseException | None = None
+                try:
+                    piece = next(pieces, None)
+                except READ_ERRORS as exc:  # raised once the blocks before it are read
+                    piece, failed = None, exc
+                item = future.result()
+                if piece is not None:
+                    future = pool.submit(self._prepare, piece)
+                self._consume(item)
+                if failed is not None:
+                    raise failed
+                if piece is None:
+                    return
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # no thread left searching
+
+    def _prepare(self, piece: _Block | _Tail) -> _Prepared:
+        """What a block needs that holds no GIL: the texts found (and, by one SIMD pass,
+        the lines to read and the continuation lines). The first block chooses the rules."""
+        if isinstance(piece, _Tail):
+            return _Prepared(piece)
+        data = piece.data
+        if not self.sampled:
+            self.sampled = True
+            if self.bulk:
+                self.fast = _choose_fast(data, self.parser)
+                self.keys = self._window_keys(self.fast)
+        fast = self.fast
+        if fast is not None and not piece.tail and len(data) >= SIMD_MIN_BYTES:
+            rules = self._rules_for(data, fast)
+            if rules is not None:
+                return _Prepared(piece, rules[0].scan(data), rules[1])
+        hits = self.matcher.find(data) if self.texts.scanned else []
+        return _Prepared(piece, hits=hits)
+
+    def _consume(self, item: _Prepared) -> None:
+        """Account for a block (or a long line's tail) prepared by :meth:`_prepare`."""
+        self._check_cancel()
+        piece = item.piece
+        if isinstance(piece, _Tail):
+            self._tail(self.window, piece.data)
+            if len(piece.data) < self.overlap:
+                self.window = (self.window + piece.data)[-self.overlap :]
             else:
+                self.window = piece.data[len(piece.data) - self.overlap :]
+            return
+        data = piece.data
+        fast = self.fast
+        if item.scan is not None and item.part is not None and fast is not None:
+            self._simd_block(data, item.scan, fast, item.part)
+        else:
+            self.newlines = data.count(b"\n")
+            hits = [(end, self.texts.scanned[i]) for end, i in item.hits]
+            if fast is not None and not piece.tail:
+                self.blocks["bulk"] += 1
+                self._fast_block(data, hits, fast)
+            else:
+                self.blocks["lines"] += 1
                 self._run(data, 1, len(data), self.lines, hits, 0)
-            self.lines += self.newlines - 1
-            window = data[-self.overlap - 1 : -1] if piece.tail and self.overlap else b""
+        self.lines += self.newlines - 1
+        self.window = data[-self.overlap - 1 : -1] if piece.tail and self.overlap else b""
 
     def _tail(self, window: bytes, data: bytes) -> None:
         """More of the last line: its texts go to that line's event or undated line."""
@@ -689,6 +1236,133 @@ class _FileScan:
             for index in found - seen:
                 self._unknown(index, line_no, line)
             seen |= found
+
+    # ------------------------------------------------------------------ one SIMD pass
+
+    def _window_keys(self, fast: _Fast | None) -> _WindowKeys | None:
+        """The window in ``fast``'s minute keys, when Hyperscan finds the texts and the
+        timestamps' zone is known: written in the line (a fixed offset) or the configured
+        ``timezone``; else None (the blocks are read otherwise)."""
+        if fast is None or self.matcher.engine != "hyperscan":
+            return None
+        zone: tzinfo = self.parser.zone
+        if fast.zone is not None:
+            local = datetime(2000, 1, 1, 12)
+            probe = self._minute(_key((local - _EPOCH_LOCAL) // _MINUTE, fast.separator), fast)
+            if probe is None:
+                return None
+            zone = timezone(local - probe.replace(tzinfo=None))
+        return _WindowKeys.of(self.since, self.until, zone, fast.separator)
+
+    def _rules_for(self, data: bytes, fast: _Fast) -> tuple[LineRules, Category] | None:
+        """The one-pass rules for a block whose first and last dated lines fall in one part
+        of the window (a guess: the pass flags every line that does not); else None."""
+        keys = self.keys
+        if keys is None:
+            return None
+        first = fast.keys.search(data)
+        if first is None:
+            return None
+        position = data.rfind(b"\n", 0, len(data) - 1) + 1
+        for _ in range(64):
+            last = fast.keys.match(data, position - 1)
+            if last is not None:
+                break
+            if position <= 1:
+                return None
+            position = data.rfind(b"\n", 0, position - 1) + 1
+        else:
+            return None
+        part = keys.part(first[1])
+        if part is None or keys.part(last[1]) != part:
+            return None
+        bounds = keys.bounds(part)
+        assert bounds is not None
+        needles = tuple(self.texts.encoded[i] for i in self.texts.scanned)
+        rules = _line_rules(
+            needles, fast.separator, fast.fraction, fast.zone, *bounds, keys.unknown
+        )
+        return None if rules is None else (rules, part)
+
+    def _simd_block(self, data: bytes, scan: LineScan, fast: _Fast, part: Category) -> None:
+        """Account for a block by one SIMD pass (see "one SIMD pass" above): every line that
+        is not flagged, holds no text and is not a continuation line is a dated line in
+        ``part`` of the window; the others are read one by one. Sets ``self.newlines``."""
+        scanned = self.texts.scanned
+        hits = [(end, scanned[i]) for end, i in scan.hits]
+        if len(hits) + len(scan.flagged) > len(data) // 1024 + 16:  # many lines to read
+            del scan  # memory stays flat: the other way makes its own lists
+            self.newlines = data.count(b"\n")
+            self.blocks["bulk"] += 1
+            self._fast_block(data, hits, fast)
+            return
+        wanted = [data.rfind(b"\n", 0, end - 1) + 1 for end in scan.flagged]
+        wanted.extend(data.rfind(b"\n", 0, end) + 1 for end, _ in hits)
+        if self.kind != DATED:
+            wanted.append(1)
+        self.blocks["simd"] += 1
+        wanted.sort()
+        continued = scan.continued
+        spans: list[tuple[int, int]] = []
+        covered = 0
+        mark, newlines = 1, 1  # newlines in data[:mark]
+        in_spans = 0  # lines in the spans, and continuation lines among them
+        continued_in_spans = 0
+        hi = 0
+        for start in wanted:
+            if start < covered:
+                continue
+            begin = start
+            while begin > 1 and not fast.line.match(data, begin - 1):
+                begin = data.rfind(b"\n", 0, begin - 1) + 1
+            after = fast.line.search(data, start)
+            stop = after.start() + 1 if after is not None else len(data)
+            if spans or fast.line.match(data, begin - 1):
+                self._close()  # the event before ended at the dated line ``begin``
+            newlines += data.count(b"\n", mark, begin)
+            hi = bisect.bisect_right(hits, (begin, -1), lo=hi)
+            hi = self._run(data, begin, stop, self.lines + newlines - 1, hits, hi)
+            lines = data.count(b"\n", begin, stop)
+            newlines += lines
+            in_spans += lines
+            continued_in_spans += bisect.bisect_left(continued, stop) - bisect.bisect_left(
+                continued, begin
+            )
+            mark = stop
+            spans.append((begin, stop))
+            covered = stop
+        newlines += data.count(b"\n", mark)
+        self.newlines = newlines
+        bulk = newlines - 1 - in_spans - (len(continued) - continued_in_spans)
+        assert bulk >= 0, "every line outside the spans is dated or continues one"
+        if not bulk:
+            return  # no dated line outside the spans: the state the spans left goes on
+        self.events += bulk
+        self.formats[fast.name] += bulk
+        if part == "in":
+            self.in_window += bulk
+        else:
+            self.outside += bulk
+        gaps = _gaps(spans, len(data))
+        first = self._first_in(data, fast, gaps)
+        assert first is not None
+        self._seen(data, first)
+        last = self._last_in(data, fast, gaps)
+        assert last is not None
+        self._carry(data, last, reaches_end=bool(spans) and spans[-1][1] == len(data))
+        if part == "in" and (self.live is None or self.live[0] > self.lines):
+            self._live_at(data, first)
+
+    def _live_at(self, data: bytes, position: int) -> None:
+        """The dated line at ``position``, in the window: the live event if none before."""
+        line_no = self._line_number(data, position)
+        if self.live is not None and self.live[0] < line_no:
+            return
+        stamp = self._stamp_at(data, position)
+        if self.since <= stamp.when <= self.until:
+            stop = data.index(b"\n", position)
+            event = _Event(stamp.when, line_no, stamp, data[position:stop])
+            self.live = (line_no, self._excerpt_of(event, event.parts[0]))
 
     # ------------------------------------------------------------------ line by line
 
@@ -1089,7 +1763,7 @@ class _FileScan:
 
     # ------------------------------------------------------------------ CloudWatch exports
 
-    def _is_export(self, source: _Source | _Prefetch) -> bool:
+    def _is_export(self, source: _Source | _Prefetch | _PlainFile) -> bool:
         """Whether the file is a CloudWatch export document (its first bytes are kept)."""
         head = b""
         try:
@@ -1103,7 +1777,7 @@ class _FileScan:
         source.unread(head)
         return _EXPORT.match(head) is not None
 
-    def _export(self, source: _Source | _Prefetch) -> None:
+    def _export(self, source: _Source | _Prefetch | _PlainFile) -> None:
         """A CloudWatch export document: each event of its ``events`` array, in order."""
         self.formats["cloudwatch-export"] += 0
         decoder = json.JSONDecoder()
@@ -1304,8 +1978,10 @@ def _collect(
     on_bytes: Callable[[int], None] | None = None,
     cancel: threading.Event | None = None,
     bulk: bool,
+    blocks: Counter[str] | None = None,
 ) -> LogsEvidence:
-    """:func:`collect_files`; ``bulk=False`` parses every line one by one (for tests)."""
+    """:func:`collect_files`; ``bulk=False`` parses every line one by one, ``blocks`` counts
+    the blocks read by each way (for tests)."""
     texts = _Texts.of([m.text for m in markers])
     matcher = Matcher([texts.encoded[i] for i in texts.scanned])
     displays = [redactor(display_name(p, base_dir)) for p in paths]
@@ -1317,7 +1993,7 @@ def _collect(
                 on_bytes(size)
 
     def scan(path: Path, display: str) -> _Result:
-        return _FileScan(
+        reader = _FileScan(
             path,
             display,
             since,
@@ -1329,7 +2005,12 @@ def _collect(
             heard,
             cancel,
             bulk=bulk,
-        ).run()
+        )
+        result = reader.run()
+        if blocks is not None:
+            with lock:
+                blocks.update(reader.blocks)
+        return result
 
     results = _read_all(scan, paths, displays, cancel)
     return _evidence(results, displays, since, until, markers, redactor)

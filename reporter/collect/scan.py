@@ -9,6 +9,10 @@ promise (:meth:`Matcher.find`), checked against the Python one by the tests.
 ``REPORTER_SCANNER`` (``hyperscan``, ``ahocorasick``, ``re2`` or ``python``) forces an
 engine, for the benchmark and for diagnosing one: an engine that does not import is an
 error then, never a silent change.
+
+:class:`LineRules` (Hyperscan only) adds to the texts' pass the lines a caller flags by
+regular expressions and the continuation lines (indented or empty), so that one SIMD pass
+over a block finds the texts and every line that needs a closer look.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import importlib
 import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 ENGINES = ("hyperscan", "ahocorasick", "re2", "python")
 """Every engine :class:`Matcher` knows; the default tries them in this order, skipping re2."""
@@ -176,3 +180,84 @@ def _hs_escape(needle: bytes) -> str:
 
 def _re2_escape(needle: bytes) -> bytes:
     return b"".join(b"\\x%02x" % byte for byte in needle)
+
+
+# --------------------------------------------------------------------------- line rules
+
+
+class LineScan(NamedTuple):
+    """What one :meth:`LineRules.scan` of a block found."""
+
+    hits: list[tuple[int, int]]
+    """As :meth:`Matcher.find`: ``(end, index)`` pairs, sorted."""
+    flagged: list[int]
+    """The end (exclusive) of each match of a flagged pattern, sorted; a flagged pattern
+    matches from the ``\\n`` before a line to at most the ``\\n`` that ends it."""
+    continued: list[int]
+    """The start of each line that is indented (a space or a tab first) or empty (``\\r``
+    alone counts as empty), sorted. A line starts after a ``\\n``: the block's first byte
+    is the end of the line before it."""
+
+
+class LineRules:
+    """One Hyperscan pass over a block: the needles, the flagged lines, the continuations.
+
+    ``flagged`` are Hyperscan regular expressions (bytes, no lookaround), each starting
+    with ``\\n`` and matching no further than the ``\\n`` that ends the line they start on.
+    Raises :class:`EngineUnavailable` when Hyperscan does not import or refuses the
+    patterns. Thread-safe, like :class:`Matcher`.
+    """
+
+    def __init__(self, needles: Sequence[bytes], flagged: Sequence[bytes]) -> None:
+        if any(not n or b"\n" in n for n in needles):
+            raise ValueError("needles must be non-empty and hold no newline")
+        module = _load("hyperscan")
+        if module is None:
+            raise EngineUnavailable("hyperscan does not import here")
+        self.needles = tuple(needles)
+        count = len(self.needles)
+        expressions = [_hs_escape(n).encode() for n in self.needles]
+        expressions += list(flagged)
+        expressions += [rb"\n[ \t\n]", rb"\n\r\n"]  # an indented or empty line starts
+        self._indented_id = count + len(flagged)
+        try:
+            database = module.Database(mode=module.HS_MODE_BLOCK)
+            database.compile(
+                expressions=expressions,
+                ids=list(range(len(expressions))),
+                elements=len(expressions),
+                flags=0,
+            )
+        except module.error as exc:
+            raise EngineUnavailable(f"hyperscan refused the line rules: {exc}") from exc
+        self._module = module
+        self._database = database
+        self._local = threading.local()
+
+    def scan(self, data: bytes) -> LineScan:
+        """Every needle, flagged line and continuation line of ``data`` (see :class:`LineScan`)."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = self._module.Scratch(self._database)
+        hits: list[tuple[int, int]] = []
+        flagged: list[int] = []
+        continued: list[int] = []
+        needles = len(self.needles)
+        indented = self._indented_id
+        add_hit, add_flag, add_line = hits.append, flagged.append, continued.append
+
+        def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
+            if index < needles:
+                add_hit((end, index))
+            elif index < indented:
+                add_flag(end)
+            elif index == indented:
+                add_line(end - 1)
+            else:
+                add_line(end - 2)  # "\n\r\n": the line is the "\r"
+
+        self._database.scan(data, match_event_handler=on_match, scratch=scratch)
+        hits.sort()
+        flagged.sort()
+        continued.sort()
+        return LineScan(hits, flagged, continued)

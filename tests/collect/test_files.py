@@ -630,6 +630,32 @@ def test_a_directory_is_an_error(tmp_path: Path) -> None:
     assert evidence.error.code == "IsADirectoryError"
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_is_read_like_a_file(tmp_path: Path) -> None:
+    """Not a regular file: read in order (no ``pread``), the same evidence."""
+    body = (DATA / "python-logging.log").read_bytes() * 20
+    plain = write(tmp_path / "plain.log", body)
+    pipe = tmp_path / "pipe.log"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with pipe.open("wb") as out:
+            out.write(body)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        piped = collect([pipe], tmp_path)
+    finally:
+        writer.join(timeout=10)
+    expected = collect([plain], tmp_path)
+    assert piped.error is None
+    assert piped.file_stats[0].model_copy(update={"path": "plain.log"}) == expected.file_stats[0]
+    assert [m.model_dump(exclude={"excerpts"}) for m in piped.matches] == [
+        m.model_dump(exclude={"excerpts"}) for m in expected.matches
+    ]
+
+
 def test_a_broken_cloudwatch_export_keeps_the_events_before_the_break(tmp_path: Path) -> None:
     text = (DATA / "cloudwatch-filter.json").read_text()
     cut = text[: text.index('"logStreamName": "ecs/backend/9d1c"') + 20]
@@ -667,10 +693,12 @@ def test_file_names_that_are_not_utf8_are_shown_escaped_and_stored_safely(tmp_pa
 # --------------------------------------------------------------------------- long lines
 
 
+@pytest.mark.parametrize("read", [1000, 100, 7])
 def test_a_text_at_any_place_of_a_line_longer_than_a_block_is_found(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read: int
 ) -> None:
     monkeypatch.setattr(files, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(files, "READ_BYTES", read)
     monkeypatch.setattr(files, "RAW_BYTES", 333)
     head = "2025-11-26T10:00:00Z "
     for offset in (980, 990, 999, 1000, 1001, 1990, 2500):
@@ -771,6 +799,7 @@ def test_files_read_at_once_merge_in_the_given_order(
         )
         for n in range(12)
     ]
+    monkeypatch.setattr(files, "WORKERS", 4)
     together = collect(paths, tmp_path)
     monkeypatch.setattr(files, "WORKERS", 1)
     assert collect(paths, tmp_path) == together

@@ -14,10 +14,13 @@ import bz2
 import gzip
 import json
 import lzma
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from backports import zstd
@@ -241,6 +244,12 @@ WINDOWS = (
 )
 
 
+WAYS = ("simd", "bulk", "lines")
+"""The collector's ways of reading a block, each compared with the reference: one SIMD
+pass (the window's parts as minute keys; blocks of any size), the bulk rules' regular
+expressions (no SIMD pass), and line by line."""
+
+
 def _compare(
     paths: Sequence[Path],
     base: Path,
@@ -248,15 +257,18 @@ def _compare(
     until: datetime,
     texts: Sequence[str],
     options: FileLogOptions = FileLogOptions(),  # noqa: B008
-) -> None:
-    """The collector (bulk rules on and off) against the reference, text by text.
+) -> Counter[str]:
+    """The collector, every way, against the reference, text by text; how many blocks the
+    "simd" way read by each way.
 
     Texts with a line break turn the bulk rules off, so the comparison runs with and
     without them.
     """
     single = [t for t in texts if "\n" not in t]
+    blocks: Counter[str] = Counter()
     for chosen in (single, texts):
-        _compare_texts(paths, base, since, until, chosen, options)
+        _compare_texts(paths, base, since, until, chosen, options, blocks)
+    return blocks
 
 
 def _compare_texts(
@@ -266,13 +278,28 @@ def _compare_texts(
     until: datetime,
     texts: Sequence[str],
     options: FileLogOptions,
+    blocks: Counter[str],
 ) -> None:
     ref_files, ref_texts = reference(paths, since, until, texts, options)
     markers = [Marker(t, ("retired",)) for t in texts]
-    for bulk in (True, False):
-        evidence = files._collect(
-            paths, base, since, until, markers, Redactor(), options=options, bulk=bulk
-        )
+    for way in WAYS:
+        bulk = way != "lines"
+        saved = files.SIMD_MIN_BYTES
+        files.SIMD_MIN_BYTES = 0 if way == "simd" else 1 << 62
+        try:
+            evidence = files._collect(
+                paths,
+                base,
+                since,
+                until,
+                markers,
+                Redactor(),
+                options=options,
+                bulk=bulk,
+                blocks=blocks if way == "simd" else None,
+            )
+        finally:
+            files.SIMD_MIN_BYTES = saved
         assert evidence.error is None
         for stats, ref in zip(evidence.file_stats, ref_files, strict=True):
             assert (
@@ -284,7 +311,7 @@ def _compare_texts(
                 stats.last_timestamp,
             ) == (ref.lines, ref.events, ref.in_window, ref.undated, ref.first, ref.last), (
                 stats.path,
-                bulk,
+                way,
             )
         for match, ref_text in zip(evidence.matches, ref_texts, strict=True):
             assert (
@@ -301,7 +328,7 @@ def _compare_texts(
                 ref_text.last,
             ), (
                 match.text,
-                bulk,
+                way,
             )
             assert [e.location for e in match.unknown_time_excerpts] == ref_text.unknown_at[:5]
         assert evidence.events_scanned == sum(r.in_window for r in ref_files)
@@ -310,7 +337,12 @@ def _compare_texts(
         lives = [r.live for r in ref_files if r.live is not None]
         if lives:
             assert evidence.live_event is not None
-            assert evidence.live_event.timestamp == lives[0][0]
+            when, where = lives[0]
+            assert evidence.live_event.timestamp == when, way
+            stream = evidence.live_event.stream
+            if ":" not in where:  # a CloudWatch export: the reference keeps no line numbers
+                stream = stream.rsplit(":", 1)[0]
+            assert stream == where, way
         else:
             assert evidence.live_event is None
 
@@ -327,8 +359,16 @@ def test_all_data_files_at_once_count_like_the_reference() -> None:
     _compare(sorted(DATA.iterdir()), DATA, SINCE, UNTIL, TEXTS)
 
 
-def test_small_blocks_count_like_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(files, "BLOCK_BYTES", 97)
+_LONGEST = max(
+    len(line) for p in DATA.iterdir() for line in decompress(p.read_bytes()).split(b"\n")
+)
+
+
+@pytest.mark.parametrize("block", [_LONGEST + 1, 397, 1024])
+def test_small_blocks_count_like_the_reference(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    """Blocks a little longer than the longest line (a longer line is dated by its first
+    block: see test_files.py), so that every file is read in many blocks."""
+    monkeypatch.setattr(files, "BLOCK_BYTES", block)
     monkeypatch.setattr(files, "RAW_BYTES", 31)
     _compare(sorted(DATA.iterdir()), DATA, SINCE, UNTIL, TEXTS)
 
@@ -469,3 +509,330 @@ def _written_zone(zone: str) -> timedelta:
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+
+
+# --------------------------------------------------------------------------- one SIMD pass
+
+_KEYS = st.tuples(
+    st.sampled_from(
+        ["2025", "2024", "2000", "1900", "2100", "0000", "0001", "0002", "9998", "9999"]
+    ),
+    st.sampled_from(["00", "01", "02", "04", "09", "11", "12", "13", "19", "20"]),
+    st.sampled_from(["00", "01", "09", "28", "29", "30", "31", "32", "40"]),
+    st.sampled_from(["00", "08", "09", "10", "19", "20", "23", "24", "29", "30"]),
+    st.sampled_from(["00", "05", "30", "59", "60", "99"]),
+)
+_AFTER_KEY = st.tuples(
+    st.sampled_from([":00", ":59", ":60", ":5", ":", "", ":0a"]),
+    st.sampled_from(["", ".", ",", ".5", ",123", ".123456789", ".1.2", ".x"]),
+    st.sampled_from(
+        [
+            *("Z", "z", "+01:00", "+0100", "+01", " -0500", " +0000", " +00001", "", " UTC"),
+            *(" UTX", " EST", "Z5", "+01:0", " UTCx", "Z stdout F x", " stderr P", " stdout F"),
+        ]
+    ),
+    st.sampled_from(["", " hello", "1", "x", " stdout F y", " stderr P", ".5", ",5", "\r"]),
+)
+
+
+def _key_line(key: tuple[str, ...], separator: str, after: tuple[str, ...], cut: int) -> bytes:
+    year, month, day, hour, minute = key
+    line = f"{year}-{month}-{day}{separator}{hour}:{minute}" + "".join(after)
+    return line[: cut or None].encode()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from([z for z in _ZONES if z != " EST"]),
+    st.sampled_from((".", ",")),
+    st.sampled_from(("T", " ", "t")),
+    st.lists(
+        st.one_of(
+            st.builds(
+                _key_line, _KEYS, st.sampled_from(("T", " ", "t")), _AFTER_KEY, st.integers(0, 30)
+            ),
+            _LINES.map(lambda s: s.encode()),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.one_of(st.none(), st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31))),
+    st.one_of(st.none(), st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31))),
+    st.one_of(
+        st.none(),
+        st.tuples(
+            st.datetimes(datetime(2024, 1, 1), datetime(2026, 12, 31)),
+            st.integers(0, 24 * 60),
+        ),
+    ),
+)
+def test_the_simd_pass_flags_every_line_the_bulk_rules_would_not_count_in_that_part(
+    zone: str,
+    fraction: str,
+    separator: str,
+    lines: list[bytes],
+    low_at: datetime | None,
+    high_at: datetime | None,
+    unknown_at: tuple[datetime, int] | None,
+) -> None:
+    """The flagged patterns are the exact complement of a bulk-rule line (``_Fast.keys``,
+    whose agreement with the parser the test above proves) with a real date and a minute
+    key in the part's range but not among the local minutes a clock change skips or
+    repeats, among the lines that are not continuation lines."""
+    sep = separator.encode()
+    fast = files._Fast.build(sep, fraction.encode(), zone.encode() or None)
+
+    def key(at: datetime) -> bytes:
+        return f"{at.year:04d}-{at:%m-%d}{separator}{at:%H:%M}".encode()
+
+    low = None if low_at is None else key(low_at)
+    high = None if high_at is None else key(high_at)
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    unknown: tuple[tuple[bytes, bytes], ...] = ()
+    if unknown_at is not None:
+        unknown = ((key(unknown_at[0]), key(unknown_at[0] + timedelta(minutes=unknown_at[1]))),)
+    rules = files._line_rules((b"needle",), sep, fast.fraction, fast.zone, low, high, unknown)
+    assert rules is not None
+    data = b"\n" + b"\n".join(lines) + b"\n"
+    scan = rules.scan(data)
+    flagged = {data.rfind(b"\n", 0, end - 1) + 1 for end in scan.flagged}
+    continued = set(scan.continued)
+    position = 1
+    for line in lines:
+        m = fast.keys.match(data, position - 1)
+        valid = False
+        if m is not None:
+            year, month, day = int(m[1][0:4]), int(m[1][5:7]), int(m[1][8:10])
+            try:
+                valid = 2 <= year <= 9998 and bool(datetime(year, month, day))
+            except ValueError:
+                valid = False
+            valid = valid and (low is None or m[1] >= low) and (high is None or m[1] <= high)
+            valid = valid and not any(a <= m[1] <= b for a, b in unknown)
+        indented = line[:1] in (b" ", b"\t") or line in (b"", b"\r")
+        assert (position in continued) == indented, line
+        assert (position in flagged) == (not indented and not valid), (line, low, high)
+        position += len(line) + 1
+
+
+GROWING_TEXTS = ("Requested platforms", ", platform='linkedin'", 'said "hi"', "Traceback")
+"""Texts that no generated line holds by chance (``e`` would be on every line)."""
+
+
+def _monotonic_file(
+    path: Path,
+    layout: tuple[str, str, str],
+    gaps: list[int],
+    texts: list[int],
+    others: list[tuple[int, str]],
+    start: datetime = datetime(2025, 11, 26, 8, 0, tzinfo=UTC),
+    local_zone: str | None = None,
+) -> tuple[datetime, datetime]:
+    """A file of one ISO layout, its times growing by ``gaps`` (µs) from ``start``,
+    ``GROWING_TEXTS`` on some lines, other lines among them; the first and last time
+    written. With ``local_zone``, times are written in that zone's local time."""
+    zone, fraction, separator = layout
+    offset = timedelta(hours=1) if zone == "+01:00" else timedelta(0)
+    at = start
+    first = at
+    out = []
+    extra = dict(others)
+    for n, gap in enumerate(gaps):
+        at += timedelta(microseconds=gap)
+        if local_zone is not None:
+            local = at.astimezone(ZoneInfo(local_zone)).replace(tzinfo=None)
+        else:
+            local = (at + offset).replace(tzinfo=None)
+        stamp = local.strftime(f"%Y-%m-%d{separator}%H:%M:%S{fraction}%f") + zone
+        text = f" {GROWING_TEXTS[n % len(GROWING_TEXTS)]}" if n in texts else ""
+        out.append(f"{stamp} line {n}{text}")
+        if n % 7 == 3:
+            out.append("    at a continuation line")
+        if n in extra:
+            out.append(extra[n])
+    path.write_text("\n".join(out) + "\n")
+    return first, at
+
+
+_SIMD_LAYOUTS = st.sampled_from(
+    [
+        ("Z", ".", "T"),
+        ("", ",", " "),
+        ("+01:00", ".", "T"),
+        (" +0000", ".", " "),
+        (" UTC", ".", "T"),
+    ]
+)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    _SIMD_LAYOUTS,
+    st.lists(
+        st.sampled_from([0, 1, 999, 250_000, 1_000_000, 7_000_000, 59_999_999]),
+        min_size=30,
+        max_size=600,
+    ),
+    st.lists(st.integers(0, 599), max_size=8),
+    st.lists(st.tuples(st.integers(0, 599), _LINES), max_size=4),
+    st.floats(0, 1),
+    st.floats(0, 1),
+    st.sampled_from((512, 1024, 4096)),
+)
+def test_growing_times_count_like_the_reference_with_the_window_anywhere(
+    tmp_path: Path,
+    layout: tuple[str, str, str],
+    gaps: list[int],
+    texts: list[int],
+    others: list[tuple[int, str]],
+    since_at: float,
+    length: float,
+    block: int,
+) -> None:
+    """The files the SIMD pass is made for: one layout, growing times, the window's edges
+    anywhere (in the middle of a minute too), a few lines of other kinds."""
+    path = tmp_path / "grow.log"
+    first, last = _monotonic_file(path, layout, gaps, texts, others)
+    span = last - first + timedelta(seconds=2)
+    since = first - timedelta(seconds=1) + span * since_at
+    until = since + span * length
+    saved = files.BLOCK_BYTES
+    files.BLOCK_BYTES = block
+    try:
+        _compare([path], tmp_path, since, until, GROWING_TEXTS)
+    finally:
+        files.BLOCK_BYTES = saved
+
+
+@pytest.mark.parametrize(
+    ("layout", "zone"),
+    [(("Z", ".", "T"), "UTC"), (("", ",", " "), "Europe/Berlin")],
+    ids=["utc", "local-time"],
+)
+def test_a_growing_file_is_read_by_the_simd_pass_but_where_the_window_cuts_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: tuple[str, str, str], zone: str
+) -> None:
+    """Work counted: of 40,000 lines over 11 hours (one a second), only those holding a text
+    and those of the minutes the window's edges cut are parsed one by one."""
+    path = tmp_path / "app.log"
+    gaps = [1_000_000] * 40_000
+    texts = list(range(0, 40_000, 4_000))  # 10 lines hold a text
+    start = datetime(2025, 11, 26, 8, 0, tzinfo=UTC)
+    _monotonic_file(path, layout, gaps, texts, [], start, None if zone == "UTC" else zone)
+    since = datetime(2025, 11, 26, 10, 0, 30, tzinfo=UTC)
+    until = datetime(2025, 11, 26, 15, 30, 30, 500_000, tzinfo=UTC)
+    monkeypatch.setattr(files, "BLOCK_BYTES", 64 * 1024)
+    monkeypatch.setattr(files, "SIMD_MIN_BYTES", 0)
+    parsed = 0
+    original = files._FileScan._line
+
+    def counted(self: files._FileScan, *args: Any) -> None:
+        nonlocal parsed
+        parsed += 1
+        original(self, *args)
+
+    monkeypatch.setattr(files._FileScan, "_line", counted)
+    blocks: Counter[str] = Counter()
+    files._collect(
+        [path], tmp_path, since, until, [Marker(t, ("retired",)) for t in GROWING_TEXTS],
+        Redactor(), options=FileLogOptions(timezone=zone), bulk=True, blocks=blocks,
+    )  # fmt: skip
+    lines = 40_000 + 40_000 // 7
+    assert blocks["simd"] >= 0.9 * sum(blocks.values())
+    # each edge minute has 60 lines (and their continuation lines), each text line a few
+    assert parsed <= 2 * 70 + 10 * 3 + sum(blocks.values())
+    assert parsed < lines / 100
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 900), st.sampled_from(GROWING_TEXTS)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sampled_from(("\n", "\r\n")),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from((7, 64, 333, 1 << 20)),
+)
+def test_reads_of_any_size_read_every_line_like_the_reference(
+    tmp_path: Path,
+    lines: list[tuple[int, int, str]],
+    ending: str,
+    final: bool,
+    packed: bool,
+    read: int,
+) -> None:
+    """Blocks are read ``READ_BYTES`` at a time and grow to ``BLOCK_BYTES`` for a longer
+    line (plain files with ``pread`` from a line's start, compressed ones through the
+    decompressor): every line, a text anywhere in it, and its time are read as the
+    reference reads them, whatever the sizes."""
+    kinds = ("2025-11-26T10:{:02d}:00Z {}", "  indented {}", "no time {}", "")
+    out = []
+    for n, (kind, width, text) in enumerate(lines):
+        body = "x" * width + f" {text} " + "y" * (width // 2)
+        out.append(kinds[kind].format(n % 60, body) if kind < 2 else kinds[kind].format(body))
+    data = (ending.join(out) + ending).encode()[: None if final else -len(ending)]
+    path = tmp_path / "read.log"
+    path.write_bytes(gzip.compress(data) if packed else data)
+    saved = files.BLOCK_BYTES, files.READ_BYTES, files.RAW_BYTES
+    files.BLOCK_BYTES, files.READ_BYTES, files.RAW_BYTES = 4096, read, max(read // 3, 1)
+    try:
+        _compare([path], tmp_path, SINCE, UNTIL, GROWING_TEXTS)
+    finally:
+        files.BLOCK_BYTES, files.READ_BYTES, files.RAW_BYTES = saved
+
+
+_CLOCK_CHANGES = (
+    ("America/New_York", datetime(2025, 11, 2, 4, 30, tzinfo=UTC)),  # 02:00 EDT -> 01:00 EST
+    ("America/New_York", datetime(2025, 3, 9, 5, 30, tzinfo=UTC)),  # 02:00 EST -> 03:00 EDT
+    ("Europe/Berlin", datetime(2025, 10, 25, 23, 30, tzinfo=UTC)),
+    ("Australia/Lord_Howe", datetime(2025, 4, 5, 13, 30, tzinfo=UTC)),  # half an hour back
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(_CLOCK_CHANGES),
+    st.sampled_from([("", ",", " "), ("", ".", "T")]),
+    st.lists(
+        st.sampled_from([0, 999, 1_000_000, 20_000_000, 59_999_999]), min_size=30, max_size=500
+    ),
+    st.lists(st.integers(0, 499), max_size=6),
+    st.floats(0, 1),
+    st.floats(0, 1),
+    st.sampled_from((512, 2048)),
+)
+def test_local_times_across_a_clock_change_count_like_the_reference(
+    tmp_path: Path,
+    change: tuple[str, datetime],
+    layout: tuple[str, str, str],
+    gaps: list[int],
+    texts: list[int],
+    since_at: float,
+    length: float,
+    block: int,
+) -> None:
+    """Times written in local time without a zone (``timezone`` says which): the minutes a
+    clock change repeats or skips have no known time, the others are read by the SIMD
+    pass, the window's edges anywhere."""
+    zone, start = change
+    path = tmp_path / "local.log"
+    first, last = _monotonic_file(path, layout, gaps, texts, [], start, zone)
+    span = last - first + timedelta(seconds=2)
+    since = first - timedelta(seconds=1) + span * since_at
+    until = since + span * length
+    saved = files.BLOCK_BYTES
+    files.BLOCK_BYTES = block
+    try:
+        _compare([path], tmp_path, since, until, GROWING_TEXTS, FileLogOptions(timezone=zone))
+    finally:
+        files.BLOCK_BYTES = saved

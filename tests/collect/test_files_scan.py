@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reporter.collect.scan import ENGINES, EngineUnavailable, Matcher
+from reporter.collect.scan import ENGINES, EngineUnavailable, LineRules, Matcher
 
 
 def lines_hit(
@@ -99,3 +99,41 @@ def test_one_matcher_scans_from_several_threads(engine: str) -> None:
         t.join()
     assert len(set(results)) == 1
     assert results[0] >= 20_001
+
+
+# --------------------------------------------------------------------------- line rules
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.binary(min_size=1, max_size=4).filter(lambda b: b"\n" not in b), min_size=0, max_size=4
+    ),
+    st.lists(
+        st.sampled_from([b"ab", b"b", b"\n", b" ", b"\t", b"\r", b"\r\n", b"x", b"#", b"\xff"]),
+        max_size=80,
+    ),
+)
+def test_line_rules_find_the_texts_the_continuation_lines_and_the_flagged_lines(
+    needles: list[bytes], pieces: list[bytes]
+) -> None:
+    data = b"\n" + b"".join(pieces) + b"\n"
+    rules = LineRules(needles, [rb"\n#"])  # flagged: the lines that start with "#"
+    scan = rules.scan(data)
+    assert lines_hit(data, needles, scan.hits) == expected(data, needles)
+    assert scan.hits == sorted(scan.hits)
+    starts = [i + 1 for i in range(len(data) - 1) if data[i] == 10]  # every line's start
+    lines = {s: data[s : data.index(b"\n", s)] for s in starts}
+    assert scan.continued == [
+        s for s, line in lines.items() if line[:1] in (b" ", b"\t") or line in (b"", b"\r")
+    ]
+    assert [data.rfind(b"\n", 0, end - 1) + 1 for end in scan.flagged] == [
+        s for s, line in lines.items() if line.startswith(b"#")
+    ]
+
+
+def test_line_rules_refuse_what_hyperscan_refuses() -> None:
+    with pytest.raises(EngineUnavailable):
+        LineRules([b"x"], [rb"\n(?=a)"])  # lookaround: not Hyperscan
+    with pytest.raises(ValueError, match="newline"):
+        LineRules([b"a\nb"], [])
