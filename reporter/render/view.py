@@ -28,6 +28,7 @@ from typing import Literal
 
 import reporter
 from reporter.checks.commands import log_file_sets
+from reporter.collect.image_config import CREATED_LABEL
 from reporter.model import (
     AncestryFact,
     Bundle,
@@ -251,10 +252,21 @@ class ReportView:
     actions: tuple[Action, ...]
     checklist: tuple[ChecklistEntry, ...]
     rerun: Rerun
+    other_labels: tuple[tuple[str, str], ...] = ()
+    """The image config's labels, by name, but the revision and creation labels (shown as
+    the code version and in the timeline)."""
 
     def finding(self, label: str) -> Finding | None:
         """The finding labelled ``label``."""
         return next((f for f in self.findings if f.label == label), None)
+
+
+def _other_labels(bundle: Bundle) -> tuple[tuple[str, str], ...]:
+    config = bundle.evidence.image_config
+    if config is None:
+        return ()
+    shown = {config.revision_label, CREATED_LABEL}
+    return tuple(sorted((k, v) for k, v in config.labels.items() if k not in shown))
 
 
 def build_view(bundle: Bundle, sha256: str) -> ReportView:
@@ -285,6 +297,7 @@ def build_view(bundle: Bundle, sha256: str) -> ReportView:
         containers=_containers(bundle),
         log_texts=_all_texts(bundle, numbers),
         lines=matched_lines(bundle.evidence.logs, redactor),
+        other_labels=_other_labels(bundle),
         undated=tuple(
             dict.fromkeys(e for m in bundle.evidence.logs.matches for e in m.unknown_time_excerpts)
         ),
