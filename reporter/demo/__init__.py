@@ -8,7 +8,7 @@ code tree is a git checkout with the demo history) and AWS options for the emula
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ from pathlib import Path
 from reporter.collect.aws import AwsOptions
 from reporter.demo.history import DemoHistory
 from reporter.model import Bundle
+from reporter.progress import NO_PROGRESS, Progress
 
 DEMO_NOW = datetime(2025, 11, 26, 10, 50, tzinfo=UTC)
 """The demo report's "now": the reference report's time."""
@@ -52,18 +53,31 @@ def demo_environment() -> Iterator[DemoEnvironment]:
         yield DemoEnvironment(workspace.spec_path, options, workspace.history)
 
 
-def demo_bundle() -> Bundle:
-    """Start the emulator, seed the incident, collect and judge: the demo's bundle."""
+def demo_bundle(
+    progress: Progress = NO_PROGRESS, on_note: Callable[[str], None] | None = None
+) -> Bundle:
+    """Start the emulator, seed the incident, collect and judge: the demo's bundle.
+
+    ``progress`` hears the collectors; ``on_note`` hears why the code tree has no git
+    history (:attr:`DemoHistory.note`), when it has none.
+    """
     from reporter.pipeline import RunOptions, run
 
     with demo_environment() as demo:
-        return run(demo.spec_path, DEMO_NOW, RunOptions(aws=demo.options))
+        if demo.history.note is not None and on_note is not None:
+            on_note(demo.history.note)
+        return run(demo.spec_path, DEMO_NOW, RunOptions(aws=demo.options, progress=progress))
 
 
-def run_demo(output_dir: Path) -> tuple[list[Path], Bundle]:
-    """Write the demo's Markdown and PDF reports into ``output_dir``."""
+def run_demo(
+    output_dir: Path,
+    progress: Progress = NO_PROGRESS,
+    on_note: Callable[[str], None] | None = None,
+) -> tuple[list[Path], Bundle]:
+    """Write the demo's Markdown and PDF reports into ``output_dir`` (``progress`` and
+    ``on_note`` as for :func:`demo_bundle`)."""
     from reporter.render import OutputFormat, write_reports
 
-    bundle = demo_bundle()
+    bundle = demo_bundle(progress, on_note)
     paths = write_reports(bundle, [OutputFormat.MD, OutputFormat.PDF], output_dir, DEMO_STEM)
     return paths, bundle
