@@ -168,8 +168,9 @@ def _report(bundle: Bundle, exits: bool = True) -> None:
     """The verdict table on stdout (coloured on a terminal), then the evidence's warnings."""
     from reporter.terminal import colour_wanted, undated_warning, verdict_table
 
-    for line in verdict_table(bundle, colour_wanted(sys.stdout), exits):
-        typer.echo(line)
+    colour = colour_wanted(sys.stdout)
+    for line in verdict_table(bundle, colour, exits):
+        typer.echo(line, color=colour)  # click strips colour off a terminal unless told
     warning = undated_warning(bundle)
     if warning is not None:
         _warn(warning)
@@ -468,7 +469,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format_message = getattr(exc, "format_message", None)
         _error(str(format_message()) if callable(format_message) else str(exc))
         return EXIT_BAD_INPUT
-    return int(result) if isinstance(result, int) else 0
+    code = int(result) if isinstance(result, int) else 0
+    if code == EXIT_INTERRUPTED:  # typer answers a Ctrl-C it catches with 130, silently
+        _error("interrupted")
+    return code
 
 
 def _line(message: str) -> str:

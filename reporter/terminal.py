@@ -187,7 +187,7 @@ class TerminalProgress:
 
     def measure(self, part: str, unit: Unit, total: int | None = None) -> None:
         """Count ``unit`` for ``part`` from zero, out of ``total`` when known."""
-        self._progress.reset(self._task(part), total=total, unit=unit)
+        self._progress.update(self._task(part), total=total, completed=0, unit=unit)
 
     def advance(self, part: str, amount: int) -> None:
         """``amount`` more for ``part``."""
@@ -195,12 +195,14 @@ class TerminalProgress:
 
     def rows(self) -> list[str]:
         """The lines as they would be drawn now, as plain text."""
+        import io
+
         from rich.console import Console
 
-        console = Console(width=120, no_color=True, color_system=None, record=True)
-        with console.capture():
-            console.print(self._progress.get_renderable())
-        return [row.rstrip() for row in console.export_text().splitlines() if row.strip()]
+        text = io.StringIO()
+        console = Console(file=text, width=120, color_system=None, force_terminal=False)
+        console.print(self._progress.get_renderable())
+        return [row.rstrip() for row in text.getvalue().splitlines() if row.strip()]
 
 
 @contextmanager

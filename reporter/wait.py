@@ -154,9 +154,8 @@ def wait_for_verified(
       last. A round that ends past the deadline is the last.
     - ``on_round`` hears every round, after it is judged; ``between_rounds(n)`` is called
       before round ``n`` (n >= 2), after the pause (tests change the world there).
-    - ``sleep`` pauses (default: waits on ``cancel``); once ``cancel`` is set the wait
-      raises :class:`Cancelled`. Ctrl-C during a pause raises ``KeyboardInterrupt``
-      (the CLI's exit 130).
+    - ``sleep`` pauses (default: waits on ``cancel``); once ``cancel`` is set, or Ctrl-C
+      comes during a pause, the wait raises :class:`Cancelled` (the CLI's exit 130).
     """
     from reporter.pipeline import utc_now
 
@@ -189,8 +188,14 @@ def wait_for_verified(
 
 
 def _pause(stop: threading.Event, seconds: float) -> None:
-    """Sleep ``seconds`` unless ``stop`` is set first (then raise :class:`Cancelled`)."""
-    if stop.wait(seconds):
+    """Sleep ``seconds`` unless ``stop`` is set or Ctrl-C comes first (then raise
+    :class:`Cancelled`)."""
+    try:
+        stopped = stop.wait(seconds)
+    except KeyboardInterrupt:
+        stop.set()
+        raise Cancelled("interrupted") from None
+    if stopped:
         raise Cancelled("interrupted")
 
 

@@ -2,7 +2,8 @@
 
 ``reporter verify`` runs in a child process against an endpoint that accepts connections
 and never answers, so every collector is stuck in a network read (30 s read timeout,
-retried); SIGINT must end it long before that, with no report written.
+retried); SIGINT must end it long before that, with no report written. With ``--wait``,
+SIGINT during the pause between two rounds ends it the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from reporter.collect.aws import AwsClients, AwsOptions
+from reporter.demo.seed import seed_incident
+from tests.deploy import NOW, SPEC, before_deploy
 
 STUCK_FOR = 60.0
 """How long the child would wait on its own (read timeouts and retries); it must not."""
@@ -124,4 +129,47 @@ expect_logs = ["new"]
             child.communicate()
     assert child.returncode == 130
     assert stderr.decode() == "reporter: error: interrupted\n"
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_ctrl_c_while_waiting_for_the_next_round_exits_130_and_writes_nothing(
+    tmp_path: Path, aws: AwsClients, aws_options: AwsOptions
+) -> None:
+    """``--wait``: the first round ends NOT_DEPLOYED and the run pauses an hour before the
+    next; SIGINT during the pause ends it with 130 and no report (they are written once,
+    from the last round, which never came)."""
+    seed_incident(aws)
+    before_deploy(aws)
+    assert aws_options.endpoint_url is not None
+    spec = tmp_path / "hotfix.toml"
+    spec.write_text(SPEC.format(endpoint=aws_options.endpoint_url), encoding="utf-8")
+    out = tmp_path / "reports"
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    env.pop("AWS_PROFILE", None)
+    child = subprocess.Popen(
+        [
+            sys.executable, "-m", "reporter", "verify", str(spec), "-o", str(out), "-f", "md",
+            "--now", NOW, "--wait", "2h", "--interval", "1h",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        assert child.stderr is not None
+        first = child.stderr.readline().decode()
+        assert first.startswith("reporter: round 1 "), first
+        assert first.rstrip().endswith("next round in 1h")
+        child.send_signal(signal.SIGINT)
+        try:
+            _, rest = child.communicate(timeout=STUCK_FOR / 2)
+        except subprocess.TimeoutExpired:
+            pytest.fail("Ctrl-C did not end the pause between rounds")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 130
+    assert rest.decode() == "reporter: error: interrupted\n"
     assert not out.exists() or not any(out.iterdir())
