@@ -21,6 +21,7 @@ from reporter.model import Bundle
 from reporter.render.html import HtmlRenderer
 from reporter.render.interface import Renderer, RendererFactory
 from reporter.render.json import JsonRenderer, dump_bundle
+from reporter.render.junit import JunitRenderer
 from reporter.render.markdown import MarkdownRenderer
 from reporter.render.pdf import PdfRenderer
 
@@ -34,6 +35,7 @@ class OutputFormat(StrEnum):
     PDF = "pdf"
     HTML = "html"
     JSON = "json"
+    JUNIT = "junit"
 
 
 RENDERERS: Mapping[OutputFormat, RendererFactory] = {
@@ -41,6 +43,7 @@ RENDERERS: Mapping[OutputFormat, RendererFactory] = {
     OutputFormat.HTML: HtmlRenderer,
     OutputFormat.PDF: PdfRenderer,
     OutputFormat.JSON: JsonRenderer,
+    OutputFormat.JUNIT: JunitRenderer,
 }
 """The renderer class of each format."""
 
