@@ -28,6 +28,18 @@ STUCK_FOR = 60.0
 """How long the child would wait on its own (read timeouts and retries); it must not."""
 
 
+def _stacks(child: subprocess.Popen[bytes]) -> str:
+    """What a child that did not stop was doing: SIGABRT makes its faulthandler print every
+    thread's stack on stderr (the child runs with ``-X faulthandler``)."""
+    child.send_signal(signal.SIGABRT)
+    try:
+        _, stderr = child.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        _, stderr = child.communicate()
+    return stderr.decode("utf-8", "replace")
+
+
 @pytest.fixture
 def silent_endpoint() -> Iterator[tuple[str, threading.Event]]:
     """A listener on 127.0.0.1 that accepts connections and never answers."""
@@ -97,6 +109,8 @@ expect_logs = ["new"]
     child = subprocess.Popen(
         [
             sys.executable,
+            "-X",
+            "faulthandler",
             "-m",
             "reporter",
             "verify",
@@ -122,7 +136,9 @@ expect_logs = ["new"]
         try:
             _, stderr = child.communicate(timeout=STUCK_FOR / 2)
         except subprocess.TimeoutExpired:
-            pytest.fail("Ctrl-C did not end the run: it kept waiting on the network")
+            pytest.fail(
+                "Ctrl-C did not end the run: it kept waiting on the network\n" + _stacks(child)
+            )
     finally:
         if child.poll() is None:
             child.kill()
@@ -148,8 +164,8 @@ def test_ctrl_c_while_waiting_for_the_next_round_exits_130_and_writes_nothing(
     env.pop("AWS_PROFILE", None)
     child = subprocess.Popen(
         [
-            sys.executable, "-m", "reporter", "verify", str(spec), "-o", str(out), "-f", "md",
-            "--now", NOW, "--wait", "2h", "--interval", "1h",
+            sys.executable, "-X", "faulthandler", "-m", "reporter", "verify", str(spec),
+            "-o", str(out), "-f", "md", "--now", NOW, "--wait", "2h", "--interval", "1h",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -165,7 +181,7 @@ def test_ctrl_c_while_waiting_for_the_next_round_exits_130_and_writes_nothing(
         try:
             _, rest = child.communicate(timeout=STUCK_FOR / 2)
         except subprocess.TimeoutExpired:
-            pytest.fail("Ctrl-C did not end the pause between rounds")
+            pytest.fail("Ctrl-C did not end the pause between rounds\n" + _stacks(child))
     finally:
         if child.poll() is None:
             child.kill()
