@@ -89,7 +89,7 @@ def _run_collectors(
             futures = {c.part: pool.submit(_tracked, c, context, dict(parts)) for c in ready}
             running = list(futures.values())
             for part, future in futures.items():
-                parts[part] = future.result()
+                parts[part] = _result(future)
             done.update(futures)
             pending = [c for c in pending if c.part not in done]
     except KeyboardInterrupt:
@@ -99,6 +99,25 @@ def _run_collectors(
         raise Cancelled("interrupted") from None
     pool.shutdown(wait=True)
     return parts
+
+
+WAKE_EVERY = 0.2
+"""Seconds between the main thread's checks for Ctrl-C while it waits on collectors."""
+
+
+def _result(future: Future[Frozen | None]) -> Frozen | None:
+    """``future.result()``, waking every :data:`WAKE_EVERY` seconds.
+
+    Python runs signal handlers only in the main thread, between two bytecodes: when the
+    kernel hands SIGINT to a collector thread (blocked in a socket read), a main thread
+    blocked in one long wait would not see it until the wait ends. Waking keeps Ctrl-C
+    prompt whichever thread the signal lands on.
+    """
+    while True:
+        try:
+            return future.result(timeout=WAKE_EVERY)
+        except TimeoutError:
+            continue
 
 
 def _tracked(

@@ -187,16 +187,28 @@ def wait_for_verified(
             raise Cancelled("interrupted")
 
 
+WAKE_EVERY = 0.2
+"""Seconds between two checks for Ctrl-C during a pause (see :func:`_pause`)."""
+
+
 def _pause(stop: threading.Event, seconds: float) -> None:
     """Sleep ``seconds`` unless ``stop`` is set or Ctrl-C comes first (then raise
-    :class:`Cancelled`)."""
+    :class:`Cancelled`).
+
+    The pause wakes every :data:`WAKE_EVERY` seconds: Python runs a signal's handler only
+    when the main thread runs, and the kernel may hand SIGINT to another thread.
+    """
+    end = time.monotonic() + seconds
     try:
-        stopped = stop.wait(seconds)
+        while not stop.is_set():
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            stop.wait(min(left, WAKE_EVERY))
     except KeyboardInterrupt:
         stop.set()
         raise Cancelled("interrupted") from None
-    if stopped:
-        raise Cancelled("interrupted")
+    raise Cancelled("interrupted")
 
 
 # --------------------------------------------------------------------------- what is missing

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,15 +29,24 @@ STUCK_FOR = 60.0
 
 
 def _stacks(child: subprocess.Popen[bytes]) -> str:
-    """What a child that did not stop was doing: SIGABRT makes its faulthandler print every
-    thread's stack on stderr (the child runs with ``-X faulthandler``)."""
+    """What a child that did not stop was doing: its signal state (ignored, blocked,
+    pending; per thread), then every thread's stack (SIGABRT makes its faulthandler print
+    them: the child runs with ``-X faulthandler``)."""
+    state = [f"parent SIGINT handler: {signal.getsignal(signal.SIGINT)!r}"]
+    for status in sorted(Path(f"/proc/{child.pid}/task").glob("*/status")):
+        try:
+            lines = status.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        wanted = [line for line in lines if line.startswith(("Name", "Sig", "ShdPnd"))]
+        state.append(f"{status.parent.name}: " + "; ".join(wanted))
     child.send_signal(signal.SIGABRT)
     try:
         _, stderr = child.communicate(timeout=10)
     except subprocess.TimeoutExpired:
         child.kill()
         _, stderr = child.communicate()
-    return stderr.decode("utf-8", "replace")
+    return "\n".join(state) + "\n" + stderr.decode("utf-8", "replace")
 
 
 @pytest.fixture
@@ -189,3 +198,66 @@ def test_ctrl_c_while_waiting_for_the_next_round_exits_130_and_writes_nothing(
     assert child.returncode == 130
     assert rest.decode() == "reporter: error: interrupted\n"
     assert not out.exists() or not any(out.iterdir())
+
+
+class OtherThreadCtrlC(threading.Thread):
+    """What the kernel may do with a process's SIGINT: hand it to a collector thread (this
+    one, stuck on the network) rather than to the main thread that waits for it.
+
+    The signal is sent once the main thread waits on ``waiting`` (CPython keeps a
+    condition's waiters in ``_waiters``), so it lands while it waits, never before. Then
+    this thread waits for :meth:`release`; ``prompt`` says whether it came within
+    :data:`STUCK_FOR` (the main thread saw the Ctrl-C and ended its wait), and ``after``
+    runs either way (it ends the main thread's wait when the Ctrl-C did not).
+    """
+
+    def __init__(self, waiting: threading.Condition, after: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self.waiting = waiting
+        self.after = after
+        self.released = threading.Event()
+        self.prompt = False
+
+    def run(self) -> None:
+        while not getattr(self.waiting, "_waiters", None):
+            if self.released.wait(0.01):
+                return
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+        self.prompt = self.released.wait(STUCK_FOR)
+        self.after()
+
+    def release(self) -> None:
+        self.released.set()
+        self.join()
+
+
+def test_a_ctrl_c_landing_on_a_collector_thread_still_interrupts_the_run() -> None:
+    from concurrent.futures import Future
+
+    from reporter.model import Frozen
+    from reporter.pipeline import _result
+
+    future: Future[Frozen | None] = Future()
+    other = OtherThreadCtrlC(future._condition, lambda: future.set_result(None))
+    other.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _result(future)
+    finally:
+        other.release()
+    assert other.prompt, "the wait on the collectors ended only when they did"
+
+
+def test_a_ctrl_c_landing_on_another_thread_still_ends_the_pause() -> None:
+    from reporter.errors import Cancelled
+    from reporter.wait import _pause
+
+    stop = threading.Event()
+    other = OtherThreadCtrlC(stop._cond, stop.set)  # type: ignore[attr-defined]
+    other.start()
+    try:
+        with pytest.raises(Cancelled):
+            _pause(stop, 2 * STUCK_FOR)
+    finally:
+        other.release()
+    assert other.prompt, "the pause ended only when its time was up"
