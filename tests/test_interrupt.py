@@ -27,6 +27,32 @@ from tests.deploy import NOW, SPEC, before_deploy
 STUCK_FOR = 60.0
 """How long the child would wait on its own (read timeouts and retries); it must not."""
 
+REPORTER = [
+    sys.executable,
+    "-X",
+    "faulthandler",
+    "-c",
+    "import signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    "from reporter.cli import entry\n"
+    "sys.argv[0] = 'reporter'\n"
+    "entry()",
+]
+"""``reporter``, as a shell starts it in the foreground: Ctrl-C raises KeyboardInterrupt.
+
+A process started with SIGINT ignored (a background job of a non-interactive shell, such
+as ``nohup make test &``) passes that on to its children, and Python then leaves SIGINT
+ignored, as it should: the child sets Python's default handler itself, so the test does
+not depend on how pytest was started. ``-X faulthandler``: see :func:`_stacks`."""
+
+
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt in this process for the test, however it was started."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
 
 def _stacks(child: subprocess.Popen[bytes]) -> str:
     """What a child that did not stop was doing: its signal state (ignored, blocked,
@@ -117,11 +143,7 @@ expect_logs = ["new"]
     env.pop("AWS_PROFILE", None)
     child = subprocess.Popen(
         [
-            sys.executable,
-            "-X",
-            "faulthandler",
-            "-m",
-            "reporter",
+            *REPORTER,
             "verify",
             str(spec),
             "-o",
@@ -173,7 +195,7 @@ def test_ctrl_c_while_waiting_for_the_next_round_exits_130_and_writes_nothing(
     env.pop("AWS_PROFILE", None)
     child = subprocess.Popen(
         [
-            sys.executable, "-X", "faulthandler", "-m", "reporter", "verify", str(spec),
+            *REPORTER, "verify", str(spec),
             "-o", str(out), "-f", "md", "--now", NOW, "--wait", "2h", "--interval", "1h",
         ],
         stdout=subprocess.PIPE,
@@ -231,6 +253,7 @@ class OtherThreadCtrlC(threading.Thread):
         self.join()
 
 
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_a_ctrl_c_landing_on_a_collector_thread_still_interrupts_the_run() -> None:
     from concurrent.futures import Future
 
@@ -248,6 +271,7 @@ def test_a_ctrl_c_landing_on_a_collector_thread_still_interrupts_the_run() -> No
     assert other.prompt, "the wait on the collectors ended only when they did"
 
 
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_a_ctrl_c_landing_on_another_thread_still_ends_the_pause() -> None:
     from reporter.errors import Cancelled
     from reporter.wait import _pause
