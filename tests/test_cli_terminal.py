@@ -387,6 +387,15 @@ def test_install_completion_installs_a_script_bash_uses(tmp_path: Path) -> None:
         check=False,
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
+    shown_script = subprocess.run(
+        ["bash", "-c", "reporter --show-completion"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "_REPORTER_COMPLETE=complete_bash" in shown_script.stdout
     script = tmp_path / ".bash_completions" / "reporter.sh"
     assert script.is_file()
     assert str(script) in (tmp_path / ".bashrc").read_text(encoding="utf-8")
