@@ -31,14 +31,16 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/reporter demo --output-dir reports
 
 # Everything, mypy and ruff included (tests/test_quality.py), spread over $(WORKERS)
-# processes (pytest-xdist; each has its own emulator). `WORKERS=0 make test`: one process.
+# processes (pytest-xdist; each has its own emulator; `WORKERS=0 make test`: one
+# process), then alone the few tests that compare measured times (tests/quick.py).
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -n $(WORKERS)
+	$(BIN)/python -m pytest -q -n $(WORKERS) -p tests.quick -m "not timing"
+	$(BIN)/python -m pytest -q -p tests.quick -m timing
 
-# The inner loop: the pure tests only, no emulator, PDF, child process or Hypothesis
-# property (the selection is tests/quick.py).
+# The inner loop: the pure tests only, no emulator, PDF, child process, git or
+# Hypothesis property (the selection is tests/quick.py).
 test-fast: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -n 2 -p tests.quick -m "not slow"
+	$(BIN)/python -m pytest -q -n 2 -p tests.quick --fast
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check reporter tests

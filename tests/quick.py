@@ -1,15 +1,14 @@
-"""The inner loop's selection (``make test-fast``): the pure tests only.
+"""How ``make test`` and ``make test-fast`` select tests (loaded with ``-p tests.quick``).
 
-Loaded with ``-p tests.quick``, it marks ``slow`` every test that
-
-- talks to an emulator: its fixtures include moto's server (``moto_server``, so ``aws``,
-  ``aws_options`` and every fixture built on them), or it lives where emulators are
-  started by hand (:data:`SLOW_PATHS`: the fault matrix, the demo, the golden files);
-- renders a PDF, runs a child process or the linters (:data:`SLOW_PATHS` too);
-- is a Hypothesis property (hundreds of examples each);
-
-and ``make test-fast`` runs ``-m "not slow"``. ``make test`` runs everything, this
-selection plays no part in it.
+- ``timing``: the tests that compare measured times (a ratio of two timings, never a
+  fixed bound). ``make test`` runs them alone, after the rest, so that its own parallel
+  workers do not skew their measurements; the other workers run everything else.
+- ``--fast`` (``make test-fast``, the inner loop): only the pure tests. Left out is every
+  test that talks to an emulator (its fixtures include moto's server: ``moto_server``, so
+  ``aws``, ``aws_options`` and every fixture built on them), lives where emulators are
+  started by hand or where PDFs, child processes, linters, git or generated corpora are
+  the point (:data:`SLOW_PATHS`, not even imported), is one of :data:`SLOW_TESTS`, is a
+  Hypothesis property (hundreds of examples each), or is ``timing``.
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ SLOW_PATHS = (
 """Emulators started by hand, PDFs, child processes, linters, generated corpora, git."""
 
 SLOW_TESTS = (
-    "tests/test_redact.py::test_redaction_time_grows_linearly_with_the_input",
     "tests/test_cli_terminal.py::test_progress_is_drawn_on_a_real_terminal",
     "tests/test_cli_terminal.py::test_demo_without_git_warns_in_one_line",
     "tests/test_cli_terminal.py::test_completion_answers_the_shell",
@@ -55,11 +53,29 @@ SLOW_TESTS = (
 )
 """Single tests of otherwise quick files: generated inputs, a PDF, a child process."""
 
+TIMING_TESTS = ("tests/test_redact.py::test_redaction_time_grows_linearly_with_the_input",)
+"""Tests whose assertion compares measured times."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        default=False,
+        help="only the pure tests: the inner loop of `make test-fast` (see tests/quick.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "timing: compares measured times; `make test` runs these alone, last"
+    )
+
 
 def is_slow(item: pytest.Item) -> bool:
     """Whether ``item`` stays out of the inner loop."""
     node = item.nodeid
-    if node.startswith(SLOW_PATHS) or node.startswith(SLOW_TESTS):
+    if node.startswith(SLOW_PATHS) or node.startswith(SLOW_TESTS) or is_timing(item):
         return True
     if EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
         return True
@@ -67,9 +83,16 @@ def is_slow(item: pytest.Item) -> bool:
     return bool(getattr(function, "is_hypothesis_test", False))
 
 
+def is_timing(item: pytest.Item) -> bool:
+    """Whether ``item`` compares measured times."""
+    return item.nodeid.startswith(TIMING_TESTS)
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Files under :data:`SLOW_PATHS` are not even imported (their collection alone costs
-    seconds); None leaves every other path to pytest."""
+    """With ``--fast``, files under :data:`SLOW_PATHS` are not even imported (collecting
+    them alone costs seconds); None leaves every other path to pytest."""
+    if not config.getoption("fast"):
+        return None
     try:
         relative = collection_path.resolve().relative_to(config.rootpath.resolve()).as_posix()
     except ValueError:
@@ -79,11 +102,12 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return True if relative.startswith(SLOW_PATHS) else None
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: left out of `make test-fast` (see tests/quick.py)")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if is_slow(item):
-            item.add_marker(pytest.mark.slow)
+        if is_timing(item):
+            item.add_marker(pytest.mark.timing)
+    if config.getoption("fast"):
+        slow = [item for item in items if is_slow(item)]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if not is_slow(item)]
