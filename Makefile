@@ -35,7 +35,7 @@ demo: $(VENV)/.installed-demo
 # process), then alone the few tests that compare measured times (tests/quick.py).
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -n $(WORKERS) -p tests.quick -m "not timing"
-	$(BIN)/python -m pytest -q -p tests.quick -m timing
+	$(BIN)/python -m pytest -q -p tests.quick --timing
 
 # The inner loop: the pure tests only, no emulator, PDF, child process, git or
 # Hypothesis property (the selection is tests/quick.py).

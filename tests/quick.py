@@ -1,8 +1,8 @@
 """How ``make test`` and ``make test-fast`` select tests (loaded with ``-p tests.quick``).
 
 - ``timing``: the tests that compare measured times (a ratio of two timings, never a
-  fixed bound). ``make test`` runs them alone, after the rest, so that its own parallel
-  workers do not skew their measurements; the other workers run everything else.
+  fixed bound). ``make test`` runs them alone (``--timing``), after the rest
+  (``-m "not timing"``), so that its own parallel workers do not skew their measurements.
 - ``--fast`` (``make test-fast``, the inner loop): only the pure tests. Left out is every
   test that talks to an emulator (its fixtures include moto's server: ``moto_server``, so
   ``aws``, ``aws_options`` and every fixture built on them), lives where emulators are
@@ -64,6 +64,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="only the pure tests: the inner loop of `make test-fast` (see tests/quick.py)",
     )
+    parser.addoption(
+        "--timing",
+        action="store_true",
+        default=False,
+        help="only the tests that compare measured times (see tests/quick.py)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -89,9 +95,11 @@ def is_timing(item: pytest.Item) -> bool:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """With ``--fast``, files under :data:`SLOW_PATHS` are not even imported (collecting
-    them alone costs seconds); None leaves every other path to pytest."""
-    if not config.getoption("fast"):
+    """Files that hold none of the selected tests are not even imported (collecting them
+    alone costs seconds): with ``--fast`` those under :data:`SLOW_PATHS`, with
+    ``--timing`` all but the files of :data:`TIMING_TESTS`. None leaves a path to pytest."""
+    fast, timing = config.getoption("fast"), config.getoption("timing")
+    if not fast and not timing:
         return None
     try:
         relative = collection_path.resolve().relative_to(config.rootpath.resolve()).as_posix()
@@ -99,15 +107,26 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
         return None
     if collection_path.is_dir():
         relative += "/"
-    return True if relative.startswith(SLOW_PATHS) else None
+    if fast and relative.startswith(SLOW_PATHS):
+        return True
+    if timing and not any(
+        test.startswith(relative) or relative.startswith(test.split("::")[0])
+        for test in TIMING_TESTS
+    ):
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if is_timing(item):
             item.add_marker(pytest.mark.timing)
+    unwanted: list[pytest.Item] = []
     if config.getoption("fast"):
-        slow = [item for item in items if is_slow(item)]
-        if slow:
-            config.hook.pytest_deselected(items=slow)
-            items[:] = [item for item in items if not is_slow(item)]
+        unwanted = [item for item in items if is_slow(item)]
+    elif config.getoption("timing"):
+        unwanted = [item for item in items if not is_timing(item)]
+    if unwanted:
+        config.hook.pytest_deselected(items=unwanted)
+        dropped = set(map(id, unwanted))
+        items[:] = [item for item in items if id(item) not in dropped]

@@ -18,6 +18,7 @@ import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
@@ -78,7 +79,7 @@ def test_pip_install_dot_brings_no_moto() -> None:
 
 
 _BLOCKER = """\
-import sys
+import contextlib, io, json, sys
 from importlib.abc import MetaPathFinder
 
 BLOCKED = frozenset(sys.argv[1].split(","))
@@ -94,8 +95,17 @@ class NotInstalled(MetaPathFinder):
 sys.meta_path.insert(0, NotInstalled())
 from reporter.cli import main
 
-sys.exit(main(sys.argv[2:]))
+results = []
+for args in json.loads(sys.argv[2]):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(args)
+    results.append({"code": code, "out": out.getvalue(), "err": err.getvalue()})
+print(json.dumps(results))
 """
+"""Runs ``reporter`` commands one after the other in one process (one start-up for all),
+with every module of ``sys.argv[1]`` unimportable; prints each one's exit code and
+output as JSON."""
 
 
 def _blocked_modules() -> list[str]:
@@ -115,12 +125,12 @@ def blocked() -> list[str]:
     return _blocked_modules()
 
 
-def _run(blocked: list[str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(blocked: list[str], cwd: Path, *commands: list[str]) -> list[dict[str, Any]]:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     env.pop("AWS_PROFILE", None)
     env.pop("PYTHONPATH", None)
-    return subprocess.run(
-        [sys.executable, "-c", _BLOCKER, ",".join(blocked), *args],
+    done = subprocess.run(
+        [sys.executable, "-c", _BLOCKER, ",".join(blocked), json.dumps(list(commands))],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -128,6 +138,9 @@ def _run(blocked: list[str], cwd: Path, *args: str) -> subprocess.CompletedProce
         timeout=300,
         check=False,
     )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results: list[dict[str, Any]] = json.loads(done.stdout)
+    return results
 
 
 @pytest.fixture
@@ -161,39 +174,37 @@ def test_every_command_but_demo_runs_without_the_demo_extra(
 ) -> None:
     spec = tmp_path / "hotfix.toml"
     spec.write_text(SPEC.format(endpoint=seeded), encoding="utf-8")
-    formats = ["-f", "md", "-f", "pdf", "-f", "html", "-f", "json", "-f", "junit"]
-    done = _run(blocked, tmp_path, "verify", str(spec), "--now", NOW, "-o", "out", *formats)
-    assert done.returncode == 0, done.stdout + done.stderr
+    bundle = tmp_path / "made.json"
+    bundle.write_bytes(dump_bundle(judged(make_not_deployed())))
+    every = ["-f", "md", "-f", "pdf", "-f", "html", "-f", "json", "-f", "junit"]
+    verify, collect, render, check, schema, init = _run(
+        blocked,
+        tmp_path,
+        ["verify", str(spec), "--now", NOW, "-o", "out", *every],
+        ["collect", str(spec), "--now", NOW, "-o", "b/bundle.json"],
+        ["render", str(bundle), "-o", "rendered", "-f", "md", "-f", "html", "-f", "junit"],
+        ["check", str(spec)],
+        ["schema"],
+        ["init", "new.toml"],
+    )
+    for result in (verify, collect, render, check, schema, init):
+        assert result["code"] == 0, result
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "hotfix.html", "hotfix.json", "hotfix.junit", "hotfix.md", "hotfix.pdf",
     ]  # fmt: skip
-    done = _run(blocked, tmp_path, "collect", str(spec), "--now", NOW, "-o", "b/bundle.json")
-    assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads((tmp_path / "b" / "bundle.json").read_text("utf-8"))["verdict"] == "VERIFIED"
-
-    bundle = tmp_path / "made.json"
-    bundle.write_bytes(dump_bundle(judged(make_not_deployed())))
-    done = _run(blocked, tmp_path, "render", str(bundle), "-o", "rendered", *formats)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert len(list((tmp_path / "rendered").iterdir())) == 5
-
-    done = _run(blocked, tmp_path, "check", str(spec))
-    assert done.returncode == 0, done.stdout + done.stderr
-    done = _run(blocked, tmp_path, "schema")
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["type"] == "object"
-    done = _run(blocked, tmp_path, "init", "new.toml")
-    assert done.returncode == 0, done.stderr
+    assert len(list((tmp_path / "rendered").iterdir())) == 3
+    assert json.loads(schema["out"])["type"] == "object"
     assert (tmp_path / "new.toml").is_file()
 
 
 def test_demo_without_the_demo_extra_says_how_to_install_it(
     tmp_path: Path, blocked: list[str]
 ) -> None:
-    done = _run(blocked, tmp_path, "demo", "-o", "out")
-    assert done.returncode == 2
-    assert done.stdout == ""
-    assert done.stderr.count("\n") == 1
-    assert done.stderr.startswith("reporter: error: reporter demo: needs moto's server")
-    assert done.stderr.rstrip().endswith("pip install 'reporter[demo]'")
+    (demo,) = _run(blocked, tmp_path, ["demo", "-o", "out"])
+    assert demo["code"] == 2
+    assert demo["out"] == ""
+    assert demo["err"].count("\n") == 1
+    assert demo["err"].startswith("reporter: error: reporter demo: needs moto's server")
+    assert demo["err"].rstrip().endswith("pip install 'reporter[demo]'")
     assert not (tmp_path / "out").exists()
