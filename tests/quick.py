@@ -4,8 +4,8 @@
   fixed bound). ``make test`` runs them alone (``--timing``), after the rest
   (``-m "not timing"``), so that its own parallel workers do not skew their measurements.
 - ``--fast`` (``make test-fast``, the inner loop): only the pure tests. Left out is every
-  test that talks to an emulator (its fixtures include moto's server: ``moto_server``, so
-  ``aws``, ``aws_options`` and every fixture built on them), lives where emulators are
+  test that talks to an emulator or a replay server over HTTP (:data:`EMULATOR_FIXTURES`,
+  and every fixture built on them: ``aws``, ``aws_options``...), lives where emulators are
   started by hand or where PDFs, child processes, linters, git or generated corpora are
   the point (:data:`SLOW_PATHS`, not even imported), is one of :data:`SLOW_TESTS`, is a
   Hypothesis property (hundreds of examples each), or is ``timing``.
@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-EMULATOR_FIXTURES = frozenset({"moto_server"})
-"""A test whose fixtures include one of these reaches moto's server."""
+EMULATOR_FIXTURES = frozenset({"moto_server", "emulator", "replay_endpoint"})
+"""A test whose fixtures include one of these talks HTTP to moto's server (``moto_server``,
+the ``emulator`` of a module that starts its own) or to a server replaying recorded AWS
+answers (``replay_endpoint``)."""
 
 SLOW_PATHS = (
     "tests/benchmarks/",
