@@ -314,8 +314,8 @@ def collect_command(
         "reporter render bundle.json -f html -f junit -o reports",
         exits=False,
     )
-    + "\n\n\b\nExit codes: 0 reports written, 2 bad input (an unusable or edited bundle), "
-    "130 interrupted."
+    + "\n\n\b\nExit codes: 0 reports written, 2 bad input (an unusable or edited bundle),\n"
+    "            130 interrupted (Ctrl-C)."
 )
 def render(
     bundle_path: Annotated[
@@ -374,10 +374,15 @@ def _demo_installed() -> None:
 
 @app.command(
     epilog=_epilog("reporter demo", "reporter demo -o /tmp/demo-reports", exits=False)
-    + "\n\n\b\nExit codes: 0 reports written, 2 bad input (moto not installed: "
-    f"{DEMO_INSTALL}), 130 interrupted."
+    + "\n\n\b\nExit codes: 0 reports written, 130 interrupted (Ctrl-C),\n"
+    f"            2 bad input (moto not installed: {DEMO_INSTALL})."
 )
-def demo(output_dir: OutputDirOpt = Path("reports"), quiet: QuietOpt = False) -> None:
+def demo(
+    output_dir: OutputDirOpt = Path("reports"),
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress on stderr (errors stay).")
+    ] = False,
+) -> None:
     """Reproduce the reference incident on an in-process AWS emulator and write md and pdf."""
     _demo_installed()
     from reporter.demo import run_demo
