@@ -25,6 +25,7 @@ from reporter.collect.matching import Marker, markers_for
 from reporter.collect.registry import COLLECTORS
 from reporter.errors import Cancelled, InputError
 from reporter.model import Bundle, Evidence, Frozen, RunInfo
+from reporter.progress import NO_PROGRESS, Progress
 from reporter.redact import Redactor, redact_fields
 from reporter.spec import LoadedSpec, Spec, load_spec
 
@@ -83,6 +84,8 @@ def _run_collectors(
     collectors :data:`CANCEL_GRACE` seconds to stop and raises :class:`Cancelled`.
     """
     pending = [c for c in collectors if c.wanted(context)]
+    for waiting in pending:
+        context.progress.state(waiting.part, "waiting")
     parts: dict[str, Frozen | None] = {c.part: None for c in collectors}
     done: set[str] = {c.part for c in collectors} - {c.part for c in pending}
     pool = ThreadPoolExecutor(max_workers=max(1, len(pending)), thread_name_prefix="collect")
@@ -93,10 +96,10 @@ def _run_collectors(
             if not ready:
                 names = ", ".join(c.part for c in pending)
                 raise ValueError(f"collectors wait on each other: {names}")
-            futures = {c.part: pool.submit(c.collect, context, dict(parts)) for c in ready}
+            futures = {c.part: pool.submit(_tracked, c, context, dict(parts)) for c in ready}
             running = list(futures.values())
             for part, future in futures.items():
-                parts[part] = future.result()
+                parts[part] = _result(future)
             done.update(futures)
             pending = [c for c in pending if c.part not in done]
     except KeyboardInterrupt:
@@ -106,6 +109,45 @@ def _run_collectors(
         raise Cancelled("interrupted") from None
     pool.shutdown(wait=True)
     return parts
+
+
+WAKE_EVERY = 0.2
+"""Seconds between the main thread's checks for Ctrl-C while it waits on collectors."""
+
+
+def _result(future: Future[Frozen | None]) -> Frozen | None:
+    """``future.result()``, waking every :data:`WAKE_EVERY` seconds.
+
+    Python runs signal handlers only in the main thread, between two bytecodes: when the
+    kernel hands SIGINT to a collector thread (blocked in a socket read), a main thread
+    blocked in one long wait would not see it until the wait ends. Waking keeps Ctrl-C
+    prompt whichever thread the signal lands on.
+    """
+    while True:
+        try:
+            return future.result(timeout=WAKE_EVERY)
+        except TimeoutError:
+            continue
+
+
+def _tracked(
+    collector: Collector, context: RunContext, earlier: dict[str, Frozen | None]
+) -> Frozen | None:
+    """``collector.collect``, its state told to ``context.progress``: running, then done, or
+    failed when its part carries an error (or it raised)."""
+    progress = context.progress
+    progress.state(collector.part, "running")
+    try:
+        part = collector.collect(context, earlier)
+    except BaseException as exc:
+        progress.state(collector.part, "failed", type(exc).__name__)
+        raise
+    error = getattr(part, "error", None)
+    if error is not None:
+        progress.state(collector.part, "failed", str(getattr(error, "code", "")))
+    else:
+        progress.state(collector.part, "done")
+    return part
 
 
 def _markers(spec: Spec) -> list[Marker]:
@@ -120,6 +162,11 @@ class RunOptions:
     """Command-line overrides of the spec's ``[aws]`` and of the environment."""
     cancel: threading.Event | None = None
     """Set it to stop the run: collectors stop promptly and ``Cancelled`` is raised."""
+    progress: Progress = NO_PROGRESS
+    """Hears each collector's state and the work it measures (the terminal shows it)."""
+    record: RunInfo | None = None
+    """Record this instead of the run worked out from the options (the demo: its emulator's
+    URL changes from run to run, and ``reporter demo`` repeats it)."""
 
 
 def run(spec_path: Path, now: datetime, options: RunOptions | None = None) -> Bundle:
@@ -131,7 +178,14 @@ def run(spec_path: Path, now: datetime, options: RunOptions | None = None) -> Bu
     """
     options = options or RunOptions()
     loaded = load_spec(spec_path)
-    evidence = collect(loaded, now, options.aws, cancel=options.cancel)
+    evidence = collect(
+        loaded,
+        now,
+        options.aws,
+        cancel=options.cancel,
+        progress=options.progress,
+        record=options.record,
+    )
     return build_bundle(loaded, evidence)
 
 
@@ -142,12 +196,16 @@ def collect(
     *,
     cancel: threading.Event | None = None,
     collectors: Sequence[Collector] = COLLECTORS,
+    progress: Progress = NO_PROGRESS,
+    record: RunInfo | None = None,
 ) -> Evidence:
     """Collect every piece of evidence the spec asks for; independent sources run concurrently.
 
     Collectors run in waves: each wave holds those whose ``after`` parts are collected.
     A source that fails leaves its part of the evidence marked with the error; the others
     go on. Only bad input (an AWS profile that does not exist, no region) raises.
+    ``progress`` hears each collector's state and the work it measures; ``record`` is the
+    run to record, when not the one :func:`run_info` works out.
     """
     spec = loaded.spec
     span = window(loaded, now)
@@ -171,9 +229,10 @@ def collect(
             aws=options,
             cancel=stop,
             git=git,
+            progress=progress,
         )
         parts = _run_collectors(context, collectors)
-    run = run_info(loaded, now, options)
+    run = record or run_info(loaded, now, options)
     evidence = Evidence.model_validate({"collected_at": now, **parts, "run": run})
     return redact_fields(evidence, redactor)
 

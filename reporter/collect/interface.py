@@ -23,6 +23,7 @@ from reporter.collect.aws import AwsClients, AwsOptions
 from reporter.collect.git import GitSession
 from reporter.collect.matching import Marker
 from reporter.model import Frozen
+from reporter.progress import NO_PROGRESS, Progress
 from reporter.redact import Redactor
 from reporter.spec import LoadedSpec
 
@@ -47,6 +48,8 @@ class RunContext:
     """Set when the run is interrupted: long work stops and raises ``Cancelled``."""
     git: GitSession | None
     """The run's git session (one time budget for all git work), with ``[code]`` only."""
+    progress: Progress = NO_PROGRESS
+    """Where a collector reports the work it measures (the pipeline reports its state)."""
 
 
 class Collector(Protocol):

@@ -7,7 +7,7 @@ part it fills, what it needs collected first, and where its evidence comes from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -127,7 +127,9 @@ class LogsCollector:
     def collect(self, run: RunContext, earlier: Mapping[str, Frozen | None]) -> Frozen:
         """The logs evidence."""
         logs = run.loaded.spec.logs
+        progress = run.progress
         if logs.files is None:
+            progress.measure(self.part, "events")
             return collect_cloudwatch(
                 Boto3Logs(run.clients.logs),
                 logs.log_groups,
@@ -138,17 +140,33 @@ class LogsCollector:
                 engine=logs.log_engine,
                 insights=Boto3Insights(run.clients.logs),
                 cancel=run.cancel,
+                on_events=lambda events: progress.advance(self.part, events),
             )
+        paths = run.loaded.log_files()
+        progress.measure(self.part, "bytes", _stored_bytes(paths))
         return collect_files(
-            run.loaded.log_files(),
+            paths,
             run.loaded.base_dir,
             run.since,
             run.until,
             run.markers,
             run.redactor,
             options=FileLogOptions.from_spec(logs),
+            on_bytes=lambda size: progress.advance(self.part, size),
             cancel=run.cancel,
         )
+
+
+def _stored_bytes(paths: Sequence[Path]) -> int | None:
+    """The files' sizes as stored, summed (the progress total); None when one cannot be
+    read (reading it is the collector's business: it records the error)."""
+    total = 0
+    for path in paths:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            return None
+    return total
 
 
 @dataclass(frozen=True)

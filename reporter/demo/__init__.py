@@ -8,7 +8,7 @@ code tree is a git checkout with the demo history) and AWS options for the emula
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ from pathlib import Path
 from reporter.collect.aws import AwsOptions
 from reporter.demo.history import DemoHistory
 from reporter.model import Bundle
+from reporter.progress import NO_PROGRESS, Progress
 from reporter.render.markdown import TemplateSet
 
 DEMO_NOW = datetime(2025, 11, 26, 10, 50, tzinfo=UTC)
@@ -57,30 +58,38 @@ DEMO_COMMAND = "reporter demo"
 """The command that repeats the demo's run (its emulator's URL changes from run to run)."""
 
 
-def demo_bundle() -> Bundle:
+def demo_bundle(
+    progress: Progress = NO_PROGRESS, on_note: Callable[[str], None] | None = None
+) -> Bundle:
     """Start the emulator, seed the incident, collect and judge: the demo's bundle.
 
     The run is recorded as the demo's (:data:`DEMO_COMMAND`, the emulator unnamed), so the
-    bundle and its reports are the same on every run.
+    bundle and its reports are the same on every run. ``progress`` hears the collectors;
+    ``on_note`` hears why the code tree has no git history (:attr:`DemoHistory.note`),
+    when it has none.
     """
     from reporter.model import RunInfo
-    from reporter.pipeline import build_bundle, collect
-    from reporter.spec import load_spec
+    from reporter.pipeline import RunOptions, run
 
     with demo_environment() as demo:
-        loaded = load_spec(demo.spec_path)
-        evidence = collect(loaded, DEMO_NOW, demo.options)
-        run = RunInfo(region=demo.options.region, command=DEMO_COMMAND, emulator=True)
-        return build_bundle(loaded, evidence.model_copy(update={"run": run}))
+        if demo.history.note is not None and on_note is not None:
+            on_note(demo.history.note)
+        record = RunInfo(region=demo.options.region, command=DEMO_COMMAND, emulator=True)
+        options = RunOptions(aws=demo.options, progress=progress, record=record)
+        return run(demo.spec_path, DEMO_NOW, options)
 
 
 def run_demo(
-    output_dir: Path, template: TemplateSet = TemplateSet.REPORT
+    output_dir: Path,
+    progress: Progress = NO_PROGRESS,
+    on_note: Callable[[str], None] | None = None,
+    template: TemplateSet = TemplateSet.REPORT,
 ) -> tuple[list[Path], Bundle]:
-    """Write the demo's Markdown and PDF reports into ``output_dir``, with ``template``."""
+    """Write the demo's Markdown and PDF reports into ``output_dir``, with ``template``
+    (``progress`` and ``on_note`` as for :func:`demo_bundle`)."""
     from reporter.render import OutputFormat, write_reports
 
-    bundle = demo_bundle()
+    bundle = demo_bundle(progress, on_note)
     formats = [OutputFormat.MD, OutputFormat.PDF]
     paths = write_reports(bundle, formats, output_dir, DEMO_STEM, template=template)
     return paths, bundle

@@ -32,6 +32,7 @@ from reporter.model import Bundle
 from reporter.render.html import HtmlRenderer
 from reporter.render.interface import Renderer, RendererFactory
 from reporter.render.json import JsonRenderer, dump_bundle
+from reporter.render.junit import JunitRenderer
 from reporter.render.markdown import MarkdownRenderer, TemplateSet
 from reporter.render.pdf import PdfRenderer
 from reporter.render.summary import SummaryRenderer
@@ -56,14 +57,19 @@ class OutputFormat(StrEnum):
     HTML = "html"
     JSON = "json"
     SUMMARY = "summary"
+    JUNIT = "junit"
 
     @property
     def extension(self) -> str:
-        """The report file's extension: the format's value, ``summary.md`` for ``summary``."""
+        """The report file's extension: the format's value; ``summary.md`` for ``summary``,
+        ``junit.xml`` for ``junit`` (what CI systems look for)."""
         return EXTENSIONS.get(self, self.value)
 
 
-EXTENSIONS: Mapping[OutputFormat, str] = {OutputFormat.SUMMARY: "summary.md"}
+EXTENSIONS: Mapping[OutputFormat, str] = {
+    OutputFormat.SUMMARY: "summary.md",
+    OutputFormat.JUNIT: "junit.xml",
+}
 """File extensions that are not the format's name."""
 TEMPLATED = frozenset({OutputFormat.MD, OutputFormat.HTML, OutputFormat.PDF})
 """The formats a template set (``--template``) applies to."""
@@ -81,6 +87,7 @@ RENDERERS: Mapping[OutputFormat, RendererFactory] = {
     OutputFormat.PDF: PdfRenderer,
     OutputFormat.JSON: JsonRenderer,
     OutputFormat.SUMMARY: SummaryRenderer,
+    OutputFormat.JUNIT: JunitRenderer,
 }
 """The renderer class of each format."""
 

@@ -155,7 +155,7 @@ def test_environment_is_built_once_per_folder(tmp_path: Path) -> None:
 
 def test_every_format_has_a_renderer() -> None:
     assert set(RENDERERS) == set(OutputFormat)
-    assert {f.value for f in OutputFormat} >= {"md", "pdf", "html", "json", "summary"}
+    assert {f.value for f in OutputFormat} == {"md", "pdf", "html", "json", "summary", "junit"}
     for name in (
         "report.md.j2",
         "postmortem.md.j2",
