@@ -96,6 +96,8 @@ TemplateOpt = Annotated[
     str,
     typer.Option(
         "--template",
+        metavar="NAME",
+        show_default=False,
         help="The template set of the md, html and pdf reports: 'report' (default) or "
         "'postmortem' (the Google SRE postmortem sections).",
     ),

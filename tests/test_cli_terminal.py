@@ -340,7 +340,8 @@ def test_verify_help_names_its_metavars_and_exit_codes(capsys: pytest.CaptureFix
         assert shown_as in out, shown_as
     assert "0 VERIFIED, 1 PARTIAL or NOT_DEPLOYED, 3 INCONCLUSIVE" in out
     assert "2 bad input, 130 interrupted" in out
-    assert "md, pdf, html, json, junit" in out
+    assert "md, pdf, html, json, summary, junit" in out
+    assert "--template NAME" in out
 
 
 # --------------------------------------------------------------------------- completion
