@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -594,3 +596,30 @@ def inconclusive() -> Bundle:
 def with_retired_message() -> Callable[[str], Bundle]:
     """The reference incident with another old-code log line seen at 10:49:43."""
     return make_not_deployed
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    hits: list[str] = []  # noqa: RUF012 - one list per server, set by the fixture
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def recording_server() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on 127.0.0.1 recording the path of every request it gets: a report
+    that fetched anything while rendering would show up in the list."""
+    hits: list[str] = []
+    handler = type("Recorder", (_Recorder,), {"hits": hits})
+    httpd = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}", hits
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()

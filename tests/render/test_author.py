@@ -15,11 +15,8 @@ from __future__ import annotations
 import html
 import io
 import re
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from markdown_it import MarkdownIt
@@ -276,34 +273,8 @@ def test_safe_url(value: str, kept: str | None) -> None:
 # --------------------------------------------------------------------------- images
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    hits: list[str] = []  # noqa: RUF012 - one list per server, set by the fixture
-
-    def do_GET(self) -> None:
-        self.hits.append(self.path)
-        self.send_response(404)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[str, list[str]]]:
-    """An HTTP server on 127.0.0.1 recording every request."""
-    hits: list[str] = []
-    handler = type("Recorder", (_Recorder,), {"hits": hits})
-    httpd = HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", hits
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
-
-def test_images_load_nothing_in_any_format(server: tuple[str, list[str]]) -> None:
-    url, hits = server
+def test_images_load_nothing_in_any_format(recording_server: tuple[str, list[str]]) -> None:
+    url, hits = recording_server
     images = [
         f"![diagram]({url}/inline.png)",
         f'![diagram]({url}/titled.png "title")',

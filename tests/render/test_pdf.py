@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
@@ -54,34 +51,8 @@ def test_fetcher_refuses_every_url(url: str) -> None:
         fetcher.fetch(url)
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    hits: list[str] = []  # noqa: RUF012 - shared by the handler instances of one test
-
-    def do_GET(self) -> None:
-        self.hits.append(self.path)
-        self.send_response(404)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
-@pytest.fixture
-def local_server() -> Iterator[tuple[str, list[str]]]:
-    """An HTTP server on 127.0.0.1 that records every request it gets."""
-    hits: list[str] = []
-    handler = type("Recorder", (_Recorder,), {"hits": hits})
-    server = HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", hits
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-def test_rendering_fetches_nothing(local_server: tuple[str, list[str]]) -> None:
-    url, hits = local_server
+def test_rendering_fetches_nothing(recording_server: tuple[str, list[str]]) -> None:
+    url, hits = recording_server
     spec = incident_spec(
         notes={
             "summary": f"![diagram]({url}/diagram.png) and [runbook]({url}/runbook)",
