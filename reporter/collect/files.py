@@ -644,6 +644,16 @@ class _Fast:
             separator=separator,
         )
 
+    def event_span(self, data: bytes, start: int) -> tuple[int, int]:
+        """The event holding the line that starts at ``start`` in ``data`` (which begins
+        with a newline): from its dated line back from ``start`` to the next dated line
+        after it (or the end of ``data``)."""
+        begin = start
+        while begin > 1 and not self.line.match(data, begin - 1):
+            begin = data.rfind(b"\n", 0, begin - 1) + 1
+        after = self.line.search(data, start)
+        return begin, after.start() + 1 if after is not None else len(data)
+
     def seconds(self, key: bytes) -> re.Pattern[bytes]:
         """The lines of one minute, with their seconds and fraction as groups."""
         return re.compile(
@@ -1312,11 +1322,7 @@ class _FileScan:
         for start in wanted:
             if start < covered:
                 continue
-            begin = start
-            while begin > 1 and not fast.line.match(data, begin - 1):
-                begin = data.rfind(b"\n", 0, begin - 1) + 1
-            after = fast.line.search(data, start)
-            stop = after.start() + 1 if after is not None else len(data)
+            begin, stop = fast.event_span(data, start)
             if spans or fast.line.match(data, begin - 1):
                 self._close()  # the event before ended at the dated line ``begin``
             newlines += data.count(b"\n", mark, begin)
@@ -1588,11 +1594,7 @@ class _FileScan:
         for start in wanted:
             if start < covered:
                 continue
-            begin = start
-            while begin > 1 and not fast.line.match(data, begin - 1):
-                begin = data.rfind(b"\n", 0, begin - 1) + 1
-            after = fast.line.search(data, start)
-            stop = after.start() + 1 if after is not None else len(data)
+            begin, stop = fast.event_span(data, start)
             if spans or fast.line.match(data, begin - 1):
                 self._close()  # the event before ended at the dated line ``begin``
             newlines += data.count(b"\n", mark, begin)
