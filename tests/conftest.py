@@ -8,6 +8,7 @@ import pytest
 
 from reporter.collect.aws import AwsClients, AwsOptions, make_clients
 from reporter.demo.registry_layer import moto_app, serve
+from reporter.demo.seed import seed_incident
 from reporter.demo.server import prepare, restore
 
 REGION = "us-east-1"
@@ -56,3 +57,15 @@ def emulator_options(url: str) -> AwsOptions:
 def aws(aws_options: AwsOptions) -> AwsClients:
     """boto3 clients for the emulator."""
     return make_clients(aws_options)
+
+
+@pytest.fixture
+def seeded(aws: AwsClients, aws_options: AwsOptions, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The reference incident seeded on the emulator, static test credentials in the
+    environment (no profile): yields the emulator's URL for a spec's ``endpoint_url``."""
+    seed_incident(aws)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    assert aws_options.endpoint_url is not None
+    return aws_options.endpoint_url

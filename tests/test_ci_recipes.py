@@ -14,34 +14,15 @@ import pytest
 import yaml
 
 from reporter.cli import main
-from reporter.collect.aws import AwsClients, AwsOptions
-from reporter.demo.seed import CLUSTER, SERVICE, seed_incident
+from reporter.demo.seed import CLUSTER, SERVICE
 from reporter.render import OutputFormat
+from tests.specs import VERIFIED_SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = ROOT / "docs" / "ci"
 GITHUB = CI / "github-actions.yml"
 GITLAB = CI / "gitlab-ci.yml"
 NOW = "2025-11-26T10:50:00Z"
-
-SPEC = """\
-claimed_deployed_at = 2025-11-26T09:00:00Z
-fixed_at = 2025-11-25T20:00:00Z
-[aws]
-region = "us-east-1"
-endpoint_url = "{endpoint}"
-[image]
-repository = "content-marketing-swarm-backend"
-[service]
-cluster = "content-marketing-swarm-dev-cluster"
-name = "content-marketing-swarm-dev-backend-service"
-[logs]
-group = "/ecs/content-marketing-swarm-dev"
-[[hotfix]]
-id = "websocket"
-expect_logs = ["WebSocket client connected"]
-"""
-"""A spec the seeded incident verifies, so a ``--wait 15m`` command ends after one round."""
 
 
 def _load(path: Path) -> dict[Any, Any]:
@@ -132,20 +113,11 @@ def _written(command: list[str]) -> set[str]:
 
 
 @pytest.fixture
-def verified(
-    aws: AwsClients, aws_options: AwsOptions, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Path:
+def verified(seeded: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A CI workspace: the spec at its root (the seeded incident verifies it), credentials
     in the environment, the step summary file GitHub provides."""
-    seed_incident(aws)
-    assert aws_options.endpoint_url is not None
-    (tmp_path / "hotfix.toml").write_text(
-        SPEC.format(endpoint=aws_options.endpoint_url), encoding="utf-8"
-    )
+    (tmp_path / "hotfix.toml").write_text(VERIFIED_SPEC.format(endpoint=seeded), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "step-summary.md"))
     return tmp_path
 

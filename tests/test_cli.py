@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 
 from reporter.cli import main
-from reporter.collect.aws import AwsClients, AwsOptions
-from reporter.demo.seed import seed_incident
 
 NOW = "2025-11-26T10:50:00Z"
 
@@ -34,17 +32,6 @@ fixed_at = {fixed_at}
 expect_logs = [{expect}]
 retired_logs = [{retired}]
 """
-
-
-@pytest.fixture
-def seeded(aws: AwsClients, aws_options: AwsOptions, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The reference incident seeded on moto's server; credentials in the environment."""
-    seed_incident(aws)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    assert aws_options.endpoint_url is not None
-    return aws_options.endpoint_url
 
 
 def spec_file(

@@ -15,8 +15,7 @@ import pytest
 from rich.console import Console
 
 from reporter.cli import main
-from reporter.collect.aws import AwsClients, AwsOptions
-from reporter.demo.seed import REPOSITORY, seed_incident
+from reporter.demo.seed import REPOSITORY
 from reporter.model import Bundle, EvidenceError
 from reporter.render.json import dump_bundle
 from reporter.terminal import (
@@ -192,16 +191,6 @@ def test_terminal_progress_shows_each_collector_bytes_rate_and_events() -> None:
     drawn = stream.getvalue()
     assert "logs" in drawn  # it was drawn on the terminal ...
     assert "\x1b[2J" not in drawn  # ... without the error code's escape
-
-
-@pytest.fixture
-def seeded(aws: AwsClients, aws_options: AwsOptions, monkeypatch: pytest.MonkeyPatch) -> str:
-    seed_incident(aws)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    assert aws_options.endpoint_url is not None
-    return aws_options.endpoint_url
 
 
 FILES_SPEC = """\

@@ -24,10 +24,9 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from reporter.collect.aws import AwsClients, AwsOptions
-from reporter.demo.seed import seed_incident
 from reporter.render.json import dump_bundle
 from tests.render.conftest import judged, make_not_deployed
+from tests.specs import VERIFIED_SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2025-11-26T10:50:00Z"
@@ -143,37 +142,11 @@ def _run(blocked: list[str], cwd: Path, *commands: list[str]) -> list[dict[str, 
     return results
 
 
-@pytest.fixture
-def seeded(aws: AwsClients, aws_options: AwsOptions) -> str:
-    seed_incident(aws)
-    assert aws_options.endpoint_url is not None
-    return aws_options.endpoint_url
-
-
-SPEC = """\
-claimed_deployed_at = 2025-11-26T09:00:00Z
-fixed_at = 2025-11-25T20:00:00Z
-[aws]
-region = "us-east-1"
-endpoint_url = "{endpoint}"
-[image]
-repository = "content-marketing-swarm-backend"
-[service]
-cluster = "content-marketing-swarm-dev-cluster"
-name = "content-marketing-swarm-dev-backend-service"
-[logs]
-group = "/ecs/content-marketing-swarm-dev"
-[[hotfix]]
-id = "websocket"
-expect_logs = ["WebSocket client connected"]
-"""
-
-
 def test_every_command_but_demo_runs_without_the_demo_extra(
     tmp_path: Path, seeded: str, blocked: list[str]
 ) -> None:
     spec = tmp_path / "hotfix.toml"
-    spec.write_text(SPEC.format(endpoint=seeded), encoding="utf-8")
+    spec.write_text(VERIFIED_SPEC.format(endpoint=seeded), encoding="utf-8")
     bundle = tmp_path / "made.json"
     bundle.write_bytes(dump_bundle(judged(make_not_deployed())))
     every = ["-f", "md", "-f", "pdf", "-f", "html", "-f", "json", "-f", "junit"]

@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 
 from reporter.cli import main
-from tests.test_cli import NOW, passing_spec_file, run, seeded, spec_file
-
-__all__ = ["seeded"]  # the fixture, imported for pytest
+from tests.test_cli import NOW, passing_spec_file, run, spec_file
 
 
 @pytest.fixture
