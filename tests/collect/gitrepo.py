@@ -8,10 +8,25 @@ test can give a rebased or cherry-picked commit an old author date).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from reporter.spec import CodeMarker, HotfixSection
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+@pytest.fixture
+def isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The collector under test reads no user or system git config and finds no repository
+    above ``tmp_path``. A module uses it with ``pytest.mark.usefixtures("isolated_git")``
+    after importing it."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
 
 
 def hotfix(fix_id: str, *entries: tuple[str, str]) -> HotfixSection:

@@ -25,22 +25,16 @@ from reporter.collect.git import GitSession
 from reporter.model import CodeEvidence, CodeMarkerEvidence, FixCommit, Status
 from reporter.redact import Redactor
 from reporter.spec import HotfixSection
-from tests.collect.gitrepo import commit, git, hotfix, init_repo, write
+from tests.collect.gitrepo import commit, git, hotfix, init_repo, isolated_git, needs_git, write
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+pytestmark = [needs_git, pytest.mark.usefixtures("isolated_git")]
+
+__all__ = ["isolated_git"]  # the fixture, imported for pytest
 
 REDACTOR = Redactor()
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No user or system git config, and no repository above tmp_path."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
 
 
 def only_marker(evidence: CodeEvidence) -> CodeMarkerEvidence:

@@ -19,19 +19,24 @@ from reporter.collect.git import GitSession, collect_revision, git_argv, git_env
 from reporter.errors import Cancelled
 from reporter.model import FixCommit, RevisionEvidence
 from reporter.redact import Redactor
-from tests.collect.gitrepo import commit, git, head, hotfix, init_repo, merge, switch, write
+from tests.collect.gitrepo import (
+    commit,
+    git,
+    head,
+    hotfix,
+    init_repo,
+    isolated_git,
+    merge,
+    needs_git,
+    switch,
+    write,
+)
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+pytestmark = [needs_git, pytest.mark.usefixtures("isolated_git")]
+
+__all__ = ["isolated_git"]  # the fixture, imported for pytest
 
 REDACTOR = Redactor()
-
-
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No user or system git config, and no repository above tmp_path."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
 
 
 def fix_of(
