@@ -265,6 +265,16 @@ def _cloudwatch(spec: Spec, evidence: Evidence, texts: Sequence[str]) -> list[st
             ).replace("QUERY_ID", '"$QUERY_ID"')
             commands.append(f"sleep {INSIGHTS_WAIT_SECONDS}; {results}")
         return commands
+    return _filter_commands(
+        spec, evidence, groups, [pattern_for(p) for p in filter_patterns(texts)]
+    )
+
+
+def _filter_commands(
+    spec: Spec, evidence: Evidence, groups: Sequence[str], patterns: Sequence[str]
+) -> list[str]:
+    """One ``aws logs filter-log-events`` per group and filter pattern, in the window."""
+    start, end = _window(evidence.logs)
     return [
         aws(
             evidence.run,
@@ -277,15 +287,25 @@ def _cloudwatch(spec: Spec, evidence: Evidence, texts: Sequence[str]) -> list[st
             "--end-time",
             end,
             "--filter-pattern",
-            pattern_for(part),
+            pattern,
             "--query",
             "events[].[timestamp,logStreamName,message]",
             "--output",
             "text",
         )
         for group in groups
-        for part in filter_patterns(texts)
+        for pattern in patterns
     ]
+
+
+def log_collection(spec: Spec, evidence: Evidence) -> tuple[str, ...]:
+    """The commands that read the CloudWatch logs as the run did: each filter pattern it
+    sent (every watched text, context ones included, ORed) on each group. Empty for local
+    files and for Logs Insights, whose queries are the log checks' own commands."""
+    logs = evidence.logs
+    if not logs.filter_patterns:
+        return ()
+    return tuple(_filter_commands(spec, evidence, _groups(spec, logs), logs.filter_patterns))
 
 
 def _liveness(spec: Spec, evidence: Evidence) -> list[str]:

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import reporter
-from reporter.checks.commands import log_file_sets
+from reporter.checks.commands import log_collection, log_file_sets
 from reporter.collect.image_config import CREATED_LABEL
 from reporter.model import (
     AncestryFact,
@@ -215,6 +215,9 @@ class Rerun:
     commands: tuple[NumberedCommand, ...]
     by_check: dict[str, tuple[int, ...]]
     """Each check's commands, by number."""
+    collection: tuple[NumberedCommand, ...]
+    """How the run read the CloudWatch logs (each filter pattern it sent, on each group),
+    numbered after the checks' commands; empty for local files and Logs Insights."""
     reproduce: str
     """The one command that repeats the whole run (``reporter verify SPEC --now ...``)."""
     again: str
@@ -384,7 +387,8 @@ def _all_texts(bundle: Bundle, numbers: dict[str, int]) -> tuple[LogText, ...]:
 
 
 def _containers(bundle: Bundle) -> tuple[ContainerRow, ...]:
-    """One row per container of each running task, as the service checks saw them."""
+    """One row per container of each running task, as the service checks saw them, in the
+    order the tasks started."""
     runs = next((c for c in bundle.checks if c.kind is CheckKind.SERVICE_RUNS_IMAGE), None)
     restarted = next(
         (c for c in bundle.checks if c.kind is CheckKind.SERVICE_RESTARTED_AFTER_PUSH), None
@@ -407,6 +411,14 @@ def _containers(bundle: Bundle) -> tuple[ContainerRow, ...]:
                 started_after_push=start.after_push if start else None,
             )
         )
+    # In the order the tasks started (a task's containers together; unknown starts last).
+    rows.sort(
+        key=lambda r: (
+            r.started_at is None,
+            r.started_at.timestamp() if r.started_at else 0.0,
+            r.task_arn,
+        )
+    )
     return tuple(rows)
 
 
@@ -452,6 +464,7 @@ def _rerun(bundle: Bundle) -> Rerun:
             mine.append(number)
         by_check[check.id] = tuple(dict.fromkeys(mine))
     run = bundle.evidence.run
+    read = log_collection(bundle.spec, bundle.evidence)
     return Rerun(
         setup=log_file_sets(bundle.evidence.logs),
         commands=tuple(
@@ -459,6 +472,10 @@ def _rerun(bundle: Bundle) -> Rerun:
             for text, n in numbered.items()
         ),
         by_check=by_check,
+        collection=tuple(
+            NumberedCommand(number=len(numbered) + i, text=text, checks=())
+            for i, text in enumerate(read, start=1)
+        ),
         reproduce=run.command if run is not None and run.command else again(bundle),
         again=again(bundle),
         emulator=run.emulator if run is not None else False,

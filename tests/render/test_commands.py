@@ -3,13 +3,16 @@ the run's record (region, profile, endpoint, the ``reporter verify --now`` that 
 
 from __future__ import annotations
 
+import re
 import shlex
 from datetime import UTC, datetime
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
 
 from reporter.checks import run_checks
+from reporter.checks.commands import log_collection
 from reporter.collect.aws import AwsOptions
 from reporter.model import (
     Bundle,
@@ -87,6 +90,40 @@ def test_cloudwatch_log_checks_filter_the_window_in_epoch_milliseconds() -> None
     assert shlex.split(retired[0])[shlex.split(retired[0]).index("--filter-pattern") + 1] == (
         "\", platform='linkedin'\""
     )
+
+
+def test_the_runs_own_read_of_the_logs_is_in_appendix_b_and_in_the_html() -> None:
+    """The filter pattern the run sent (every watched text, context ones too) re-reads what
+    the report counted: numbered after the checks' commands in the Markdown and PDF, said
+    once in the HTML's Appendix B."""
+    bundle = with_run(make_not_deployed(), RUN)
+    patterns = bundle.evidence.logs.filter_patterns
+    assert len(patterns) == 1
+    read = log_collection(bundle.spec, bundle.evidence)
+    assert read == (
+        "aws logs filter-log-events --log-group-name /ecs/content-marketing-swarm-dev "
+        "--start-time 1764147600000 --end-time 1764154200000 "
+        f"--filter-pattern {shlex.quote(patterns[0])} "
+        "--query 'events[].[timestamp,logStreamName,message]' --output text "
+        "--region eu-west-1 --profile ops --endpoint-url http://127.0.0.1:4566",
+    )
+    numbered = len({c for check in bundle.checks for c in check.commands})
+    md = render(bundle, OutputFormat.MD).decode("utf-8")
+    assert f"{numbered + 1}. `{read[0]}` (the run's own read: every watched text)" in md
+    html = render(bundle, OutputFormat.HTML).decode("utf-8")
+    assert "The run read the logs with" in html
+    text = html_unescape(re.sub(r"<[^>]+>", "", html))  # <wbr> marks where ids may break
+    assert text.count(read[0]) == 1
+
+
+def test_local_files_and_insights_have_no_separate_read() -> None:
+    verified = make_verified()
+    assert verified.evidence.logs.files
+    assert log_collection(verified.spec, verified.evidence) == ()
+    bundle = make_not_deployed()
+    logs = bundle.evidence.logs.model_copy(update={"engine": "insights", "filter_patterns": ()})
+    evidence = bundle.evidence.model_copy(update={"logs": logs})
+    assert log_collection(bundle.spec, evidence) == ()
 
 
 def test_insights_log_checks_run_the_query_again() -> None:
