@@ -57,9 +57,12 @@ def test_sections_in_order(not_deployed: Bundle) -> None:
         "Appendix B: Commands (run in the spec's folder)",
     ]
     assert headings(text, 3) == [
-        "1. Multi-Platform Parsing — ✘ NOT_DEPLOYED: the image predates the fix (F1; also F3)",
-        "2. Force Task Restart — ✘ NOT_DEPLOYED: the old code is still logging (F2; also F3, F4)",
-        "3. Parser Regex Fix — ✘ NOT_DEPLOYED: the image predates the fix (F1; also F3)",
+        "1. Multi-Platform Parsing (`multi-platform-parsing`) — ✘ NOT_DEPLOYED: "
+        "the image predates the fix (F1; also F3)",
+        "2. Force Task Restart (`force-task-restart`) — ✘ NOT_DEPLOYED: "
+        "the old code is still logging (F2; also F3, F4)",
+        "3. Parser Regex Fix (`parser-regex-fix`) — ✘ NOT_DEPLOYED: "
+        "the image predates the fix (F1; also F3)",
     ]
 
 
@@ -93,7 +96,7 @@ def test_reference_facts(not_deployed: Bundle) -> None:
     assert "fixed by commit `abc1234` (timeline 4)" in text
     # Each hotfix's state.
     assert (
-        "### 2. Force Task Restart — ✘ NOT_DEPLOYED: "
+        "### 2. Force Task Restart (`force-task-restart`) — ✘ NOT_DEPLOYED: "
         "the old code is still logging (F2; also F3, F4)"
     ) in text
 
