@@ -368,7 +368,7 @@ def test_a_named_secret_never_survives(
 
 # --------------------------------------------------------------------------- linear time
 
-SMALL = 2**17
+SMALL = 2**16
 """Input of the small run; the large run is FACTOR times longer."""
 FACTOR = 8
 LINEAR_BOUND = 3 * FACTOR

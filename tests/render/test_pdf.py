@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from typing import Any
@@ -12,7 +13,25 @@ from pypdf import PdfReader
 from reporter.model import Bundle
 from reporter.render import OutputFormat, render
 from reporter.render.pdf import FetchRefused, html_to_pdf, refusing_fetcher
-from tests.render.conftest import incident_spec, make_not_deployed
+from tests.render.conftest import (
+    incident_spec,
+    make_inconclusive,
+    make_not_deployed,
+    make_verified,
+)
+
+MAKERS = {
+    "NOT_DEPLOYED": make_not_deployed,
+    "VERIFIED": make_verified,
+    "INCONCLUSIVE": make_inconclusive,
+}
+
+
+@functools.cache
+def pdf_of(verdict: str) -> bytes:
+    """The PDF of the hand-built bundle with ``verdict``, rendered once per process (a
+    WeasyPrint run costs seconds; the tests below only read it)."""
+    return render(MAKERS[verdict](), OutputFormat.PDF)
 
 
 def pdf_text(data: bytes) -> str:
@@ -20,8 +39,8 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in reader.pages)
 
 
-def test_pdf_holds_title_verdict_and_page_numbers(not_deployed: Bundle) -> None:
-    data = render(not_deployed, OutputFormat.PDF)
+def test_pdf_holds_title_verdict_and_page_numbers() -> None:
+    data = pdf_of("NOT_DEPLOYED")
     assert data.startswith(b"%PDF-")
     reader = PdfReader(io.BytesIO(data))
     pages = len(reader.pages)
@@ -34,9 +53,9 @@ def test_pdf_holds_title_verdict_and_page_numbers(not_deployed: Bundle) -> None:
     assert f"page {pages} of {pages}" in text
 
 
-def test_pdf_of_each_verdict(verified: Bundle, inconclusive: Bundle) -> None:
-    assert "VERIFIED" in pdf_text(render(verified, OutputFormat.PDF))
-    assert "INCONCLUSIVE" in pdf_text(render(inconclusive, OutputFormat.PDF))
+def test_pdf_of_each_verdict() -> None:
+    assert "VERIFIED" in pdf_text(pdf_of("VERIFIED"))
+    assert "INCONCLUSIVE" in pdf_text(pdf_of("INCONCLUSIVE"))
 
 
 @pytest.mark.parametrize(
@@ -72,8 +91,8 @@ def test_rendering_fetches_nothing(recording_server: tuple[str, list[str]]) -> N
 # --------------------------------------------------------------------------- a document
 
 
-def test_the_pdf_is_tagged_for_assistive_tools(not_deployed: Bundle) -> None:
-    reader = PdfReader(io.BytesIO(render(not_deployed, OutputFormat.PDF)))
+def test_the_pdf_is_tagged_for_assistive_tools() -> None:
+    reader = PdfReader(io.BytesIO(pdf_of("NOT_DEPLOYED")))
     root: Any = reader.trailer["/Root"]
     assert bool(root["/MarkInfo"]["/Marked"])
     assert "/StructTreeRoot" in root
@@ -81,8 +100,8 @@ def test_the_pdf_is_tagged_for_assistive_tools(not_deployed: Bundle) -> None:
     assert b"pdfuaid" in root["/Metadata"].get_object().get_data()  # PDF/UA-1
 
 
-def test_a_long_report_opens_with_a_table_of_contents(not_deployed: Bundle) -> None:
-    reader = PdfReader(io.BytesIO(render(not_deployed, OutputFormat.PDF)))
+def test_a_long_report_opens_with_a_table_of_contents() -> None:
+    reader = PdfReader(io.BytesIO(pdf_of("NOT_DEPLOYED")))
     assert len(reader.pages) >= 4
     first = reader.pages[0].extract_text()
     assert "Contents" in first
@@ -97,8 +116,8 @@ def test_a_long_report_opens_with_a_table_of_contents(not_deployed: Bundle) -> N
         assert re.search(rf"{re.escape(heading)}[ .]*{number}\b", first), (heading, number)
 
 
-def test_a_short_report_has_no_table_of_contents(verified: Bundle) -> None:
-    reader = PdfReader(io.BytesIO(render(verified, OutputFormat.PDF)))
+def test_a_short_report_has_no_table_of_contents() -> None:
+    reader = PdfReader(io.BytesIO(pdf_of("VERIFIED")))
     assert len(reader.pages) < 4
     assert "Contents" not in reader.pages[0].extract_text()
 
@@ -111,6 +130,7 @@ def test_the_cover_shows_the_verdict_as_a_shape_and_a_word(
         (verified, "VERIFIED"),
         (inconclusive, "INCONCLUSIVE"),
     ):
+        assert bundle.verdict.value == word.replace(" ", "_")
         page = render(bundle, OutputFormat.HTML).decode("utf-8")
         cover = page.split('<header class="cover', 1)[1].split("</header>", 1)[0]
         assert f'<span class="badge-word">{word}</span>' in cover
@@ -119,5 +139,5 @@ def test_the_cover_shows_the_verdict_as_a_shape_and_a_word(
             word, '<polygon points="20,2 39,37 1,37"'
         )
         assert shape in cover
-        first = PdfReader(io.BytesIO(render(bundle, OutputFormat.PDF))).pages[0].extract_text()
+        first = PdfReader(io.BytesIO(pdf_of(bundle.verdict.value))).pages[0].extract_text()
         assert word in first
