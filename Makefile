@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# Test processes: the suite mostly waits (emulator round trips, child processes, time-outs
-# it provokes), so more workers than the machine's 2 cores keep both busy.
-WORKERS ?= 4
+# Test processes: the suite waits a good part of its time (emulator round trips, child
+# processes, time-outs it provokes), so one worker more than the machine's 2 cores keeps
+# both busy; a fourth only adds its own start-up and contention (measured: README).
+WORKERS ?= 3
 
 .PHONY: demo test test-fast lint typecheck bench screenshot clean report-picture
 
