@@ -462,6 +462,8 @@ class InsightsEvaluator:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     queries: dict[str, Running] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _asked: threading.Condition = field(default_factory=threading.Condition)
+    """Notified each time an operation is recorded (see :meth:`wait_for`)."""
     _next: int = 0
 
     def reset(self) -> None:
@@ -475,6 +477,12 @@ class InsightsEvaluator:
         """The operations answered, in order."""
         with self._lock:
             return [name for name, _ in self.calls]
+
+    def wait_for(self, operation: str, timeout: float = 30.0) -> bool:
+        """Block until ``operation`` has been asked for: True, or False once ``timeout``
+        seconds have passed without it (a test asserts it, so a slow machine only waits)."""
+        with self._asked:
+            return self._asked.wait_for(lambda: operation in self.operations(), timeout)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer the three Logs Insights operations; pass every other request to moto."""
@@ -492,6 +500,8 @@ class InsightsEvaluator:
         body = json.loads(raw or b"{}")
         with self._lock:
             self.calls.append((operation, body))
+        with self._asked:
+            self._asked.notify_all()
         region = _region(str(environ.get("HTTP_AUTHORIZATION") or ""))
         try:
             if operation == "StartQuery":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shlex
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -487,10 +486,7 @@ def test_cancel_stops_the_running_query(env: Env) -> None:
 
     worker = threading.Thread(target=run)
     worker.start()
-    for _ in range(500):  # wait (bounded) for the query to be running
-        if "GetQueryResults" in env.evaluator.operations():
-            break
-        time.sleep(0.01)
+    assert env.evaluator.wait_for("GetQueryResults")  # the query is running
     polls_before = env.evaluator.operations().count("GetQueryResults")
     cancel.set()
     worker.join(timeout=30)
@@ -520,10 +516,7 @@ def test_a_stop_query_that_fails_is_named_in_cancelled(env: Env) -> None:
 
     worker = threading.Thread(target=run)
     worker.start()
-    for _ in range(500):
-        if "GetQueryResults" in env.evaluator.operations():
-            break
-        time.sleep(0.01)
+    assert env.evaluator.wait_for("GetQueryResults")  # the query is running
     cancel.set()
     worker.join(timeout=30)
     assert len(raised) == 1

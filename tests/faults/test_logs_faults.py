@@ -13,7 +13,6 @@ the report is INCONCLUSIVE, with no exception escaping.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -290,10 +289,7 @@ def test_a_cancelled_insights_run_stops_only_its_own_queries(
 
     worker = threading.Thread(target=search)
     worker.start()
-    for _ in range(500):
-        if "GetQueryResults" in env.evaluator.operations():
-            break
-        time.sleep(0.01)
+    assert env.evaluator.wait_for("GetQueryResults")  # the query is running
     cancel.set()
     worker.join(timeout=30)
     assert not worker.is_alive()
