@@ -55,7 +55,7 @@ from reporter.collect.logs import (
     run_tasks,
     watch_parsing,
 )
-from reporter.collect.matching import EXCERPTS, Marker
+from reporter.collect.matching import EXCERPTS, Marker, fitting_groups
 from reporter.errors import Cancelled
 from reporter.model import EvidenceError, LogExcerpt, LogMatch
 from reporter.redact import Redactor
@@ -161,18 +161,13 @@ def excerpt_query(text: str, start_ms: int, end_ms: int, count: int = EXCERPTS) 
 
 def plan_queries(texts: Sequence[str], start_ms: int, end_ms: int) -> list[list[str]]:
     """``texts`` (in order, duplicates dropped) in groups of at most 13 whose query fits 10,000."""
-    groups: list[list[str]] = []
-    current: list[str] = []
-    for text in dict.fromkeys(texts):
-        candidate = [*current, text]
-        too_long = len(stats_query(candidate, start_ms, end_ms)) > MAX_QUERY_CHARS
-        if current and (len(candidate) > MAX_TEXTS_PER_QUERY or too_long):
-            groups.append(current)
-            current = []
-        current.append(text)
-    if current:
-        groups.append(current)
-    return groups
+    return fitting_groups(
+        texts,
+        lambda group: (
+            len(group) <= MAX_TEXTS_PER_QUERY
+            and len(stats_query(group, start_ms, end_ms)) <= MAX_QUERY_CHARS
+        ),
+    )
 
 
 def query_seconds(start_ms: int, end_ms: int) -> tuple[int, int]:

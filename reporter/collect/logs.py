@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 from botocore.parsers import ResponseParserError
 
 from reporter.collect.aws import AWS_ERRORS, aws_error, missing_field
-from reporter.collect.matching import EXCERPTS, KEPT_CHARS, Classifier, Marker
+from reporter.collect.matching import EXCERPTS, KEPT_CHARS, Classifier, Marker, fitting_groups
 from reporter.errors import Cancelled
 from reporter.model import EvidenceError, LogExcerpt, LogMatch, LogsEvidence
 from reporter.redact import Redactor
@@ -129,16 +129,7 @@ def filter_patterns(texts: Sequence[str]) -> list[list[str]]:
     its own; :func:`collect_cloudwatch` scans that group with the empty pattern (every
     event) and relies on the classifier alone.
     """
-    groups: list[list[str]] = []
-    current: list[str] = []
-    for text in dict.fromkeys(texts):
-        if current and len(pattern_for([*current, text])) > MAX_PATTERN_CHARS:
-            groups.append(current)
-            current = []
-        current.append(text)
-    if current:
-        groups.append(current)
-    return groups
+    return fitting_groups(texts, lambda group: len(pattern_for(group)) <= MAX_PATTERN_CHARS)
 
 
 def _sent_pattern(texts: Sequence[str]) -> str:

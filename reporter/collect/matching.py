@@ -7,7 +7,7 @@ events go through: per text a count, two timestamps and at most ``EXCERPTS`` eve
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +20,22 @@ EXCERPTS = 5
 KEPT_CHARS = EXCERPT_CHARS * 4
 """How much of a kept event's message is held until the end: enough for redaction to see
 across the excerpt's cut, small enough that memory does not grow with event size."""
+
+
+def fitting_groups(texts: Sequence[str], fits: Callable[[list[str]], bool]) -> list[list[str]]:
+    """``texts`` in order, duplicates dropped, packed greedily into groups that each
+    ``fits``: a text starts a new group when adding it would not fit. A text that does not
+    fit even alone gets a group of its own (the caller says what that group does)."""
+    groups: list[list[str]] = []
+    current: list[str] = []
+    for text in dict.fromkeys(texts):
+        if current and not fits([*current, text]):
+            groups.append(current)
+            current = []
+        current.append(text)
+    if current:
+        groups.append(current)
+    return groups
 
 
 @dataclass(frozen=True)
