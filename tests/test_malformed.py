@@ -74,7 +74,7 @@ def collect_ecr_ecs(clients: AwsClients, spec: Spec) -> Evidence:
     return Evidence(
         collected_at=NOW,
         image=collect_image(Boto3Ecr(clients.ecr), spec.image),
-        service=collect_service(Boto3Ecs(clients.ecs), spec.service, spec.image.repository),
+        service=collect_service(Boto3Ecs(clients.ecs), spec.service),
         logs=LogsEvidence(source="cloudwatch", group="/ecs/backend", since=SINCE, until=NOW),
     )
 

@@ -218,21 +218,18 @@ class DescribedTasks:
 def collect_service(
     api: EcsApi,
     section: ServiceSection,
-    repository: str,
     workers: int = WORKERS,
     *,
     cancel: threading.Event | None = None,
 ) -> ServiceEvidence:
     """The service, its deployments and every task it runs; never raises for AWS failures.
 
-    ``repository`` names the image repository under test. Every container is kept
-    whatever its image (the checks select by repository), so it only documents the
-    call; it is part of the signature so that callers need not know that.
+    Every container is kept whatever its image: the checks select the image repository
+    under test.
 
     Raises :class:`~reporter.errors.Cancelled` within about a second of ``cancel`` being
     set (a call already sent ends within the client's read timeout).
     """
-    del repository  # all containers are kept; the checks select by repository
     _stop_if(cancel)
     try:
         response = api.describe_service(section.cluster, section.name)

@@ -100,9 +100,7 @@ class ServiceCollector:
         spec = run.loaded.spec
         if spec.service is None:
             raise ValueError("no [service] in the spec")  # guarded by `wanted`
-        return collect_service(
-            Boto3Ecs(run.clients.ecs), spec.service, spec.image.repository, cancel=run.cancel
-        )
+        return collect_service(Boto3Ecs(run.clients.ecs), spec.service, cancel=run.cancel)
 
 
 @dataclass(frozen=True)

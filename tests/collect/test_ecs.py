@@ -193,7 +193,7 @@ def test_service_with_many_tasks_is_described_in_chunks_of_100(ecs_world: AwsCli
 
     ecs_world.ecs.meta.events.register("provide-client-params.ecs.DescribeTasks", record)
 
-    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION)
 
     assert service.found is True
     assert service.error is None
@@ -226,7 +226,7 @@ def test_started_at_and_image_digests_of_every_container(ecs_world: AwsClients) 
     sidecar.name, sidecar.image, sidecar.image_digest = "log-router", SIDECAR, "sha256:" + "b" * 64
     task.containers.append(sidecar)
 
-    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION)
 
     (found,) = service.tasks
     assert found.arn == arn
@@ -254,7 +254,7 @@ def test_started_at_and_image_digests_of_every_container(ecs_world: AwsClients) 
 def test_moto_task_without_started_at_or_digest_leaves_them_unknown(ecs_world: AwsClients) -> None:
     start_service(ecs_world, 1)
 
-    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION)
 
     (task,) = service.tasks
     assert task.started_at is None
@@ -265,7 +265,7 @@ def test_moto_task_without_started_at_or_digest_leaves_them_unknown(ecs_world: A
 def test_digest_pinned_reference_gives_the_digest(ecs_world: AwsClients) -> None:
     start_service(ecs_world, 1, image=f"{REPO_URI}@{DIGEST}")
 
-    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION)
 
     (container,) = service.tasks[0].containers
     assert container.image == f"{REPO_URI}@{DIGEST}"
@@ -276,9 +276,7 @@ def test_digest_pinned_reference_gives_the_digest(ecs_world: AwsClients) -> None
 def test_missing_service_is_not_found(ecs_world: AwsClients) -> None:
     start_service(ecs_world, 2)
 
-    service = collect_service(
-        Boto3Ecs(ecs_world.ecs), ServiceSection(cluster=CLUSTER, name="nope"), "backend"
-    )
+    service = collect_service(Boto3Ecs(ecs_world.ecs), ServiceSection(cluster=CLUSTER, name="nope"))
 
     assert service.found is False
     assert service.error is None
@@ -287,7 +285,7 @@ def test_missing_service_is_not_found(ecs_world: AwsClients) -> None:
 
 
 def test_missing_cluster_is_not_found(ecs_world: AwsClients) -> None:
-    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION)
 
     assert service.found is False
     assert service.error is None
@@ -297,7 +295,7 @@ def test_missing_cluster_is_not_found(ecs_world: AwsClients) -> None:
 def test_unreachable_ecs_is_an_error_not_an_exception() -> None:
     options = unreachable_options(REGION)
 
-    service = collect_service(Boto3Ecs(make_clients(options).ecs), SECTION, repository="backend")
+    service = collect_service(Boto3Ecs(make_clients(options).ecs), SECTION)
 
     assert service.found is False
     assert service.error is not None
@@ -323,7 +321,7 @@ def test_tasks_of_every_page_are_described_in_chunks_and_sorted() -> None:
     pages = [arns[200:], arns[:100], [*arns[100:200], arns[0]]]  # unordered, one repeat
     api = FakeEcs(pages=pages, statuses={pending: "PENDING"})
 
-    service = collect_service(api, SECTION, repository="content-marketing-swarm-backend")
+    service = collect_service(api, SECTION)
 
     assert api.listed == 3
     assert sorted(len(c) for c in api.chunks) == [50, 100, 100]
@@ -336,8 +334,8 @@ def test_result_does_not_depend_on_thread_count() -> None:
     arns = [task_arn(i) for i in range(450)]
     pages = [arns[i : i + 100] for i in range(0, 450, 100)][::-1]
 
-    serial = collect_service(FakeEcs(pages=pages), SECTION, "backend", workers=1)
-    parallel = collect_service(FakeEcs(pages=pages), SECTION, "backend", workers=8)
+    serial = collect_service(FakeEcs(pages=pages), SECTION, workers=1)
+    parallel = collect_service(FakeEcs(pages=pages), SECTION, workers=8)
 
     assert serial == parallel
     assert len(serial.tasks) == 450
@@ -347,7 +345,7 @@ def test_list_tasks_failure_keeps_the_service_and_the_tasks_listed_so_far() -> N
     arns = [task_arn(i) for i in range(150)]
     api = FakeEcs(pages=[arns[:100], arns[100:]], list_error_after=1)
 
-    service = collect_service(api, SECTION, repository="backend")
+    service = collect_service(api, SECTION)
 
     assert service.found is True
     assert service.error is None
@@ -363,7 +361,7 @@ def test_describe_tasks_failure_keeps_the_other_chunks() -> None:
     error = client_error("AccessDeniedException", "not authorized", "DescribeTasks", 403)
     api = FakeEcs(pages=[arns], describe_tasks_error=error, fail_chunk_with=arns[120])
 
-    service = collect_service(api, SECTION, repository="backend")
+    service = collect_service(api, SECTION)
 
     assert service.found is True
     assert service.tasks_error is not None
@@ -382,7 +380,7 @@ def test_describe_tasks_failure_keeps_the_other_chunks() -> None:
 def test_describe_services_failure_is_an_error(error: Exception) -> None:
     api = FakeEcs(pages=[[task_arn(1)]], describe_services_error=error)
 
-    service = collect_service(api, SECTION, repository="backend")
+    service = collect_service(api, SECTION)
 
     assert service.found is False
     assert service.not_found_reason is None
@@ -395,7 +393,7 @@ def test_describe_services_failure_is_an_error(error: Exception) -> None:
 def test_cluster_not_found_error_is_not_found() -> None:
     error = client_error("ClusterNotFoundException", "Cluster not found.", "DescribeServices")
 
-    service = collect_service(FakeEcs(describe_services_error=error), SECTION, "backend")
+    service = collect_service(FakeEcs(describe_services_error=error), SECTION)
 
     assert service.found is False
     assert service.error is None
@@ -406,7 +404,7 @@ def test_missing_service_lists_no_tasks() -> None:
     body = {"services": [], "failures": [{"arn": "arn:aws:ecs:::service/x", "reason": "MISSING"}]}
     api = FakeEcs(service=body, pages=[[task_arn(1)]])
 
-    service = collect_service(api, SECTION, repository="backend")
+    service = collect_service(api, SECTION)
 
     assert service.found is False
     assert api.listed == 0
@@ -690,7 +688,7 @@ def test_tasks_of_every_deployment_on_every_page_count(replayed: Replayed) -> No
     """AWS's shape: ListTasks(serviceName) returns the old deployment's tasks with the new one's."""
     rolling(replayed.replay)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert service.error is None
     assert service.tasks_error is None
@@ -718,7 +716,7 @@ def test_service_given_by_arn_lists_its_tasks_by_name(replayed: Replayed) -> Non
     rolling(replayed.replay)
     arn = "arn:aws:ecs:us-east-1:012345678910:service/prod-cluster/backend-service"
 
-    service = collect_service(replayed.api, ServiceSection(cluster=REC_CLUSTER, name=arn), "r")
+    service = collect_service(replayed.api, ServiceSection(cluster=REC_CLUSTER, name=arn))
 
     assert len(service.tasks) == 3
     assert {r["serviceName"] for r in replayed.replay.requests("ListTasks")} == {"backend-service"}
@@ -730,7 +728,7 @@ def test_a_missing_task_is_a_failure_not_dropped(replayed: Replayed) -> None:
     body["failures"] = [{"arn": gone, "reason": "MISSING"}]
     rolling(replayed.replay, body)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert service.tasks_error is None  # a task that stopped in between: the checks count it
     assert service.task_failures == (TaskFailure(arn=gone, reason="MISSING"),)
@@ -745,7 +743,7 @@ def test_other_failure_reasons_are_errors_and_kept(replayed: Replayed) -> None:
     body["failures"] = [{"arn": gone, "reason": "ACCESS_DENIED", "detail": "no\naccess"}]
     rolling(replayed.replay, body)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert service.task_failures == (
         TaskFailure(arn=gone, reason="ACCESS_DENIED", detail="no\\x0aaccess"),
@@ -763,7 +761,7 @@ def test_a_listed_task_describe_tasks_left_out_is_undescribed(replayed: Replayed
     omitted = body["tasks"].pop(2)["taskArn"]
     rolling(replayed.replay, body)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert service.tasks_error is None
     assert service.undescribed == (omitted,)
@@ -776,7 +774,7 @@ def test_a_describe_tasks_call_that_fails_leaves_its_tasks_undescribed(replayed:
     rolling(replayed.replay)
     replayed.replay.answer("DescribeTasks", AwsError("AccessDeniedException", "not authorized"))
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert service.tasks == ()
     assert service.undescribed == tuple(rolling_arns())
@@ -791,7 +789,7 @@ def test_a_task_not_asked_for_is_not_counted(replayed: Replayed) -> None:
     body["tasks"].append(stranger)
     rolling(replayed.replay, body)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert [t.arn for t in service.tasks] == rolling_arns()
     assert service.tasks_error is not None
@@ -806,7 +804,7 @@ def test_one_task_described_twice_differently_is_ambiguous(replayed: Replayed) -
     body["tasks"].append(twin)
     rolling(replayed.replay, body)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert twin["taskArn"] not in [t.arn for t in service.tasks]
     assert service.tasks_error is not None
@@ -818,7 +816,7 @@ def test_one_task_described_twice_alike_is_one_task(replayed: Replayed) -> None:
     body["tasks"].append(copy.deepcopy(body["tasks"][1]))
     rolling(replayed.replay, body)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert service.tasks_error is None
     assert [t.arn for t in service.tasks] == rolling_arns()
@@ -834,7 +832,7 @@ def test_paging_stops_at_a_token_seen_on_an_earlier_page(replayed: Replayed) -> 
     replayed.replay.answer("ListTasks", pages(loop))
     replayed.replay.answer("DescribeTasks", describe_asked)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     sent = [r.get("nextToken") for r in replayed.replay.requests("ListTasks")]
     assert sent == [None, "t1", "t2"]
@@ -853,7 +851,7 @@ def test_paging_stops_at_a_token_repeated_at_once(replayed: Replayed) -> None:
     replayed.replay.answer("ListTasks", listing([task_arn(1)], "same"))
     replayed.replay.answer("DescribeTasks", describe_asked)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert [r.get("nextToken") for r in replayed.replay.requests("ListTasks")] == [None, "same"]
     assert service.tasks_error is not None
@@ -871,7 +869,7 @@ def test_paging_that_never_ends_stops_at_the_budget(replayed: Replayed) -> None:
     replayed.replay.answer("ListTasks", endless)
     replayed.replay.answer("DescribeTasks", describe_asked)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert len(replayed.replay.requests("ListTasks")) == MAX_LIST_PAGES
     assert service.tasks_error is not None
@@ -889,7 +887,7 @@ def test_an_empty_page_with_a_token_is_not_the_end(replayed: Replayed) -> None:
     )
     replayed.replay.answer("DescribeTasks", describe_asked)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert service.tasks_error is None
     assert service.listed_tasks == (task_arn(5),)
@@ -961,7 +959,7 @@ def test_a_malformed_field_is_an_error_naming_it_and_the_rest_is_kept(
     for operation, body in bodies.items():
         replayed.replay.answer(operation, body)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     error = getattr(service, case.error_on)
     assert error is not None
@@ -984,7 +982,7 @@ def test_a_key_given_twice_is_ambiguous(replayed: Replayed) -> None:
         "DescribeTasks", body.replace(started, f'{started}, "startedAt": 1764000000').encode()
     )
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert service.tasks_error is not None
     assert service.tasks_error.code == "MalformedResponse: tasks[0].startedAt"
@@ -1000,7 +998,7 @@ def test_an_answer_that_is_not_a_json_object_is_malformed(replayed: Replayed, bo
     rolling(replayed.replay)
     replayed.replay.answer("DescribeTasks", body)
 
-    service = collect_service(replayed.api, REC_SECTION, repository="backend")
+    service = collect_service(replayed.api, REC_SECTION)
 
     assert service.tasks_error is not None
     assert service.tasks_error.code == "MalformedResponse: (body)"
@@ -1026,7 +1024,7 @@ def test_cancel_before_the_first_call_sends_nothing(replayed: Replayed) -> None:
     cancel.set()
 
     with pytest.raises(Cancelled):
-        collect_service(replayed.api, REC_SECTION, repository="backend", cancel=cancel)
+        collect_service(replayed.api, REC_SECTION, cancel=cancel)
 
     assert replayed.replay.requests() == []
 
@@ -1044,7 +1042,7 @@ def test_cancel_while_paging_stops_and_leaves_no_thread(replayed: Replayed) -> N
     replayed.replay.answer("ListTasks", cancelled_on_page_3)
 
     with pytest.raises(Cancelled):
-        collect_service(replayed.api, REC_SECTION, repository="backend", cancel=cancel)
+        collect_service(replayed.api, REC_SECTION, cancel=cancel)
 
     assert len(replayed.replay.requests("ListTasks")) == 3
     assert replayed.replay.requests("DescribeTasks") == []
@@ -1063,7 +1061,7 @@ def test_cancel_while_describing_stops_the_chunks_not_started(replayed: Replayed
     replayed.replay.answer("DescribeTasks", describe_and_cancel)
 
     with pytest.raises(Cancelled):
-        collect_service(replayed.api, REC_SECTION, repository="backend", workers=1, cancel=cancel)
+        collect_service(replayed.api, REC_SECTION, workers=1, cancel=cancel)
 
     assert len(replayed.replay.requests("DescribeTasks")) == 1  # 9 more chunks never sent
     assert not [t for t in threading.enumerate() if t.name.startswith("ecs-describe")]
@@ -1086,7 +1084,7 @@ def test_moto_lists_every_task_of_the_cluster_and_only_the_service_s_count(
         cluster=CLUSTER, taskDefinition=definition, launchType="FARGATE"
     )["tasks"][0]["taskArn"]
 
-    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION, repository="backend")
+    service = collect_service(Boto3Ecs(ecs_world.ecs), SECTION)
 
     assert service.listed_tasks == tuple(sorted([*ours, other, standalone]))
     assert [t.arn for t in service.tasks] == sorted(ours)
